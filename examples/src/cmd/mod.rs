@@ -1,0 +1,1 @@
+//! One module per `residency` subcommand; each exposes `run(args) -> CmdResult`.

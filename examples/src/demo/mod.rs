@@ -1,0 +1,1 @@
+//! The steps of the `demo` binary, one module per crate they show.

@@ -1,0 +1,9 @@
+//! Shared code for the `residency` CLI and the `demo` binary.
+//!
+//! Everything that does I/O lives here, outside the sans-IO library crates: reading a body
+//! from a file or stdin, printing JSON, mapping outcomes to exit codes.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod cmd;
+pub mod demo;

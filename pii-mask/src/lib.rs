@@ -1,0 +1,2 @@
+//! Masking, keyed pseudonymization, anonymization and free-text PII detection for WhatsApp webhook payloads
+#![forbid(unsafe_code)]
