@@ -1,0 +1,1 @@
+//! Integration tests of `archive-hash`: one test binary, one module per area.

@@ -1,0 +1,1 @@
+//! Integration tests of `pii-mask`: one test binary, one module per area.

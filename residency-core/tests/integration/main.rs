@@ -1,0 +1,1 @@
+//! Integration tests of `residency-core`: one test binary, one module per area.

@@ -1,0 +1,1 @@
+//! Integration tests of `wa-payload`: one test binary, one module per area.
