@@ -1,0 +1,551 @@
+//! Webhook authentication: Meta's verify handshake, `X-Hub-Signature-256`, WASender's
+//! `X-Webhook-Signature`, and the edge signature on bodies the router rebuilds.
+//!
+//! Every comparison of a secret or a MAC is constant-time (`subtle`, `hmac`'s `verify_slice`).
+//! Secrets live in [`Secret`], whose `Debug` prints `[REDACTED]` and which zeroizes its bytes
+//! when dropped. Signatures are always computed over the raw bytes as received: never
+//! re-serialize a body before verifying it (a `\u00e9` escape and an `é` are different bytes).
+//!
+//! ```
+//! use residency_core::auth::{Secret, verify_signature};
+//!
+//! let app_secret = Secret::new(b"my-app-secret".to_vec()).unwrap();
+//! let body = br#"{"object":"whatsapp_business_account","entry":[]}"#;
+//! let header = residency_core::auth::sign_hub_signature(&app_secret, body);
+//! assert!(header.starts_with("sha256="));
+//! assert!(verify_signature(&app_secret, body, &header).is_ok());
+//! assert!(verify_signature(&app_secret, b"tampered", &header).is_err());
+//! ```
+
+use std::fmt;
+
+use hmac::{KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// The HTTP header in which Meta sends the body's HMAC-SHA256.
+pub const HUB_SIGNATURE_HEADER: &str = "x-hub-signature-256";
+/// The HTTP header in which WASenderApi sends the webhook secret.
+pub const WASENDER_SIGNATURE_HEADER: &str = "x-webhook-signature";
+/// The HTTP header in which the edge router sends its signature of a rebuilt body.
+pub const EDGE_SIGNATURE_HEADER: &str = "x-residency-signature";
+
+/// Why a request failed authentication. Messages name what was wrong, never a secret or a
+/// header's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// A secret or key was empty.
+    #[error("secret is empty")]
+    EmptySecret,
+    /// A key id was empty, too long, or had characters outside `[A-Za-z0-9_-]`.
+    #[error("key id must be 1 to 32 characters of [A-Za-z0-9_-]")]
+    InvalidKeyId,
+    /// `hub.mode` was missing or not `subscribe`.
+    #[error("hub.mode is missing or not subscribe")]
+    WrongMode,
+    /// A handshake parameter was missing.
+    #[error("{0} is missing")]
+    MissingParameter(&'static str),
+    /// `hub.verify_token` did not match.
+    #[error("hub.verify_token does not match")]
+    TokenMismatch,
+    /// The signature header lacked its scheme prefix (`sha256=` or `v1=`).
+    #[error("signature header lacks the {0} prefix")]
+    MissingPrefix(&'static str),
+    /// The signature was not 64 hexadecimal digits.
+    #[error("signature is not 64 hexadecimal digits")]
+    MalformedSignature,
+    /// The signature was well formed but does not match the body.
+    #[error("signature does not match the body")]
+    SignatureMismatch,
+    /// An edge signature header was not of the form `t=..,k=..,v1=..`.
+    #[error("edge signature header is malformed: {0}")]
+    MalformedEdgeHeader(&'static str),
+    /// The edge signature names a key id the verifier does not hold.
+    #[error("edge signature names an unknown key id")]
+    UnknownKeyId,
+    /// The edge signature's timestamp is outside the allowed tolerance of `now`.
+    #[error("edge signature timestamp is outside the tolerance window")]
+    Expired,
+}
+
+/// A secret: an app secret, a verify token, a WASender webhook secret or an edge key.
+///
+/// `Debug` prints `[REDACTED]`; the bytes are zeroized when the value is dropped.
+///
+/// ```
+/// let s = residency_core::auth::Secret::new(b"hunter2".to_vec()).unwrap();
+/// assert_eq!(format!("{s:?}"), "Secret([REDACTED])");
+/// assert!(residency_core::auth::Secret::new(Vec::new()).is_err());
+/// ```
+#[derive(Clone)]
+pub struct Secret(Zeroizing<Vec<u8>>);
+
+impl Secret {
+    /// Wraps the secret's bytes; an empty secret is refused.
+    pub fn new(bytes: Vec<u8>) -> Result<Self, AuthError> {
+        let bytes = Zeroizing::new(bytes);
+        if bytes.is_empty() {
+            return Err(AuthError::EmptySecret);
+        }
+        Ok(Self(bytes))
+    }
+
+    /// Copies a secret given as text (an app secret or a verify token as configured).
+    pub fn from_text(text: &str) -> Result<Self, AuthError> {
+        Self::new(text.as_bytes().to_vec())
+    }
+
+    /// The secret's bytes. Keep them out of logs.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        // HMAC accepts keys of any length, so this cannot fail; the fallback is unreachable
+        // but keeps the function total.
+        HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| HmacSha256::new(&Default::default()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+/// The query parameters of Meta's verification GET request.
+///
+/// ```
+/// use residency_core::auth::{HandshakeParams, Secret, verify_handshake};
+///
+/// let token = Secret::from_text("my-verify-token").unwrap();
+/// let params = HandshakeParams::from_query("hub.mode=subscribe&hub.verify_token=my-verify-token&hub.challenge=1158201444");
+/// assert_eq!(verify_handshake(&params, &token).unwrap(), "1158201444");
+/// ```
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct HandshakeParams<'a> {
+    /// `hub.mode`, expected to be `subscribe`.
+    pub mode: Option<&'a str>,
+    /// `hub.verify_token`, compared with the configured token.
+    pub verify_token: Option<&'a str>,
+    /// `hub.challenge`, echoed back on success.
+    pub challenge: Option<&'a str>,
+}
+
+impl<'a> HandshakeParams<'a> {
+    /// Reads the three `hub.*` parameters from a raw query string (`a=b&c=d`).
+    ///
+    /// Values are taken as they appear: Meta sends tokens and challenges that need no
+    /// percent-decoding. A framework that already decoded the query can fill the fields
+    /// directly instead.
+    pub fn from_query(query: &'a str) -> Self {
+        let mut params = Self::default();
+        for pair in query.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            match key {
+                "hub.mode" => params.mode = Some(value),
+                "hub.verify_token" => params.verify_token = Some(value),
+                "hub.challenge" => params.challenge = Some(value),
+                _ => {}
+            }
+        }
+        params
+    }
+}
+
+impl fmt::Debug for HandshakeParams<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HandshakeParams")
+            .field("mode", &self.mode)
+            .field("verify_token", &self.verify_token.map(|_| "[REDACTED]"))
+            .field("challenge", &self.challenge)
+            .finish()
+    }
+}
+
+/// Checks Meta's subscription handshake and returns the challenge to echo with a 200.
+///
+/// The token is compared in constant time. Any failure should be answered with a 403.
+pub fn verify_handshake<'a>(
+    params: &HandshakeParams<'a>,
+    verify_token: &Secret,
+) -> Result<&'a str, AuthError> {
+    if params.mode != Some("subscribe") {
+        return Err(AuthError::WrongMode);
+    }
+    let token = params
+        .verify_token
+        .ok_or(AuthError::MissingParameter("hub.verify_token"))?;
+    let challenge = params
+        .challenge
+        .ok_or(AuthError::MissingParameter("hub.challenge"))?;
+    if !ct_eq(token.as_bytes(), verify_token.expose()) {
+        return Err(AuthError::TokenMismatch);
+    }
+    Ok(challenge)
+}
+
+/// Verifies Meta's `X-Hub-Signature-256` header (`sha256=` and 64 hex digits, either case)
+/// over the raw body with the app secret, in constant time.
+pub fn verify_signature(app_secret: &Secret, body: &[u8], header: &str) -> Result<(), AuthError> {
+    let hex = header
+        .trim()
+        .strip_prefix("sha256=")
+        .ok_or(AuthError::MissingPrefix("sha256="))?;
+    let tag = decode_hex32(hex)?;
+    let mut mac = app_secret.mac();
+    mac.update(body);
+    mac.verify_slice(&tag)
+        .map_err(|_| AuthError::SignatureMismatch)
+}
+
+/// Computes the `X-Hub-Signature-256` value Meta would send for `body`: `sha256=` and
+/// lowercase hex. Useful in tests and for replaying captured traffic.
+pub fn sign_hub_signature(app_secret: &Secret, body: &[u8]) -> String {
+    let mut mac = app_secret.mac();
+    mac.update(body);
+    let tag: [u8; 32] = mac.finalize().into_bytes().into();
+    format!("sha256={}", encode_hex(&tag))
+}
+
+/// Verifies WASenderApi's `X-Webhook-Signature` header, which carries the webhook secret
+/// itself, in constant time.
+pub fn verify_wasender(secret: &Secret, header: &str) -> Result<(), AuthError> {
+    if ct_eq(header.trim().as_bytes(), secret.expose()) {
+        Ok(())
+    } else {
+        Err(AuthError::SignatureMismatch)
+    }
+}
+
+/// A key the edge uses to sign the bodies it rebuilds, named by a key id so keys can rotate.
+///
+/// The header it produces is `t=<unix seconds>,k=<key id>,v1=<hex HMAC-SHA256>`, where the
+/// MAC covers `"<t>.<k>."` followed by the body's bytes, so a regional node can check both the
+/// body and its freshness. The time is passed in: the crate reads no clock.
+///
+/// ```
+/// use residency_core::auth::{EdgeKey, EdgeVerifier, Secret};
+///
+/// let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
+/// let body = br#"{"object":"whatsapp_business_account"}"#;
+/// let header = key.sign(body, 1_790_000_000);
+/// let verifier = EdgeVerifier::new(vec![key], 300);
+/// assert!(verifier.verify(body, &header, 1_790_000_060).is_ok());
+/// assert!(verifier.verify(body, &header, 1_790_001_000).is_err()); // too old
+/// ```
+#[derive(Clone)]
+pub struct EdgeKey {
+    id: String,
+    secret: Secret,
+}
+
+impl EdgeKey {
+    /// A key with its id (1 to 32 characters of `[A-Za-z0-9_-]`).
+    pub fn new(id: &str, secret: Secret) -> Result<Self, AuthError> {
+        let valid = !id.is_empty()
+            && id.len() <= 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !valid {
+            return Err(AuthError::InvalidKeyId);
+        }
+        Ok(Self {
+            id: id.to_owned(),
+            secret,
+        })
+    }
+
+    /// The key id, which is not secret.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn tag(&self, timestamp: u64, body: &[u8]) -> HmacSha256 {
+        let mut mac = self.secret.mac();
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(self.id.as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac
+    }
+
+    /// Signs `body` at `timestamp` (Unix seconds) and returns the header value.
+    pub fn sign(&self, body: &[u8], timestamp: u64) -> String {
+        let tag: [u8; 32] = self.tag(timestamp, body).finalize().into_bytes().into();
+        format!("t={timestamp},k={},v1={}", self.id, encode_hex(&tag))
+    }
+}
+
+impl fmt::Debug for EdgeKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgeKey")
+            .field("id", &self.id)
+            .field("secret", &self.secret)
+            .finish()
+    }
+}
+
+/// Verifies edge signatures at a regional node, holding every key still in rotation.
+#[derive(Debug, Clone)]
+pub struct EdgeVerifier {
+    keys: Vec<EdgeKey>,
+    tolerance_secs: u64,
+}
+
+impl EdgeVerifier {
+    /// A verifier accepting signatures by any of `keys` made within `tolerance_secs` of the
+    /// time passed to [`verify`](Self::verify), either side.
+    pub fn new(keys: Vec<EdgeKey>, tolerance_secs: u64) -> Self {
+        Self {
+            keys,
+            tolerance_secs,
+        }
+    }
+
+    /// Checks the header made by [`EdgeKey::sign`] against `body` at time `now` (Unix seconds).
+    pub fn verify(&self, body: &[u8], header: &str, now: u64) -> Result<(), AuthError> {
+        let mut timestamp = None;
+        let mut key_id = None;
+        let mut sig = None;
+        for part in header.trim().split(',') {
+            match part.split_once('=') {
+                Some(("t", v)) => timestamp = Some(v),
+                Some(("k", v)) => key_id = Some(v),
+                Some(("v1", v)) => sig = Some(v),
+                _ => return Err(AuthError::MalformedEdgeHeader("unknown part")),
+            }
+        }
+        let timestamp: u64 = timestamp
+            .ok_or(AuthError::MalformedEdgeHeader("missing t"))?
+            .parse()
+            .map_err(|_| AuthError::MalformedEdgeHeader("t is not a number"))?;
+        let key_id = key_id.ok_or(AuthError::MalformedEdgeHeader("missing k"))?;
+        let tag = decode_hex32(sig.ok_or(AuthError::MissingPrefix("v1="))?)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.id == key_id)
+            .ok_or(AuthError::UnknownKeyId)?;
+        if now.abs_diff(timestamp) > self.tolerance_secs {
+            return Err(AuthError::Expired);
+        }
+        key.tag(timestamp, body)
+            .verify_slice(&tag)
+            .map_err(|_| AuthError::SignatureMismatch)
+    }
+}
+
+fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    // `subtle` compares equal-length slices in constant time; a length difference is not
+    // secret (the configured length is fixed), so returning early on it leaks nothing useful.
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+fn decode_hex32(hex: &str) -> Result<[u8; 32], AuthError> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 64 {
+        return Err(AuthError::MalformedSignature);
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let hi = hex_val(pair[0]).ok_or(AuthError::MalformedSignature)?;
+        let lo = hex_val(pair[1]).ok_or(AuthError::MalformedSignature)?;
+        *o = (hi << 4) | lo;
+    }
+    Ok(out)
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(s: &str) -> Secret {
+        Secret::from_text(s).unwrap()
+    }
+
+    // RFC 4231, test case 2.
+    const RFC4231_TC2: &str = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+
+    #[test]
+    fn hub_signature_known_answer_rfc4231() {
+        let s = secret("Jefe");
+        let body = b"what do ya want for nothing?";
+        assert_eq!(
+            sign_hub_signature(&s, body),
+            format!("sha256={RFC4231_TC2}")
+        );
+        verify_signature(&s, body, &format!("sha256={RFC4231_TC2}")).unwrap();
+        verify_signature(&s, body, &format!("sha256={}", RFC4231_TC2.to_uppercase())).unwrap();
+    }
+
+    #[test]
+    fn hub_signature_over_escaped_unicode_is_over_the_bytes_received() {
+        // HMAC-SHA256("app-secret", body) computed independently with Python's hmac module.
+        let s = secret("app-secret");
+        let escaped = br#"{"text":{"body":"caf\u00e9"}}"#;
+        let literal = r#"{"text":{"body":"café"}}"#.as_bytes();
+        let escaped_kat = "sha256=d1f2fd7ace6af436927a97f7b28b297050a0dc8cd1abc995446e82fe5dde500e";
+        let literal_kat = "sha256=a60574262b333386d87376b5273573b8bfd72d09e6aef7ea879fcc2869c1e4b1";
+        assert_eq!(sign_hub_signature(&s, escaped), escaped_kat);
+        assert_eq!(sign_hub_signature(&s, literal), literal_kat);
+        assert_eq!(verify_signature(&s, escaped, escaped_kat), Ok(()));
+        // Re-serializing the body (here: unescaping) breaks the signature.
+        assert_eq!(
+            verify_signature(&s, literal, escaped_kat),
+            Err(AuthError::SignatureMismatch)
+        );
+    }
+
+    #[test]
+    fn hub_signature_rejects_malformed_headers() {
+        let s = secret("k");
+        assert_eq!(
+            verify_signature(&s, b"x", RFC4231_TC2),
+            Err(AuthError::MissingPrefix("sha256="))
+        );
+        assert_eq!(
+            verify_signature(&s, b"x", "sha256=abc"),
+            Err(AuthError::MalformedSignature)
+        );
+        let non_hex = format!("sha256={}", "zz".repeat(32));
+        assert_eq!(
+            verify_signature(&s, b"x", &non_hex),
+            Err(AuthError::MalformedSignature)
+        );
+        assert_eq!(
+            verify_signature(&s, b"x", "sha1=0000"),
+            Err(AuthError::MissingPrefix("sha256="))
+        );
+        let non_ascii = format!("sha256={}é", "0".repeat(62));
+        assert_eq!(
+            verify_signature(&s, b"x", &non_ascii),
+            Err(AuthError::MalformedSignature)
+        );
+    }
+
+    #[test]
+    fn handshake_echoes_challenge_only_for_matching_token() {
+        let token = secret("tok");
+        let ok =
+            HandshakeParams::from_query("hub.mode=subscribe&hub.challenge=42&hub.verify_token=tok");
+        assert_eq!(verify_handshake(&ok, &token), Ok("42"));
+        let wrong =
+            HandshakeParams::from_query("hub.mode=subscribe&hub.challenge=42&hub.verify_token=toc");
+        assert_eq!(
+            verify_handshake(&wrong, &token),
+            Err(AuthError::TokenMismatch)
+        );
+        let longer = HandshakeParams::from_query(
+            "hub.mode=subscribe&hub.challenge=42&hub.verify_token=tokk",
+        );
+        assert_eq!(
+            verify_handshake(&longer, &token),
+            Err(AuthError::TokenMismatch)
+        );
+        let mode = HandshakeParams::from_query(
+            "hub.mode=unsubscribe&hub.challenge=42&hub.verify_token=tok",
+        );
+        assert_eq!(verify_handshake(&mode, &token), Err(AuthError::WrongMode));
+        let no_challenge = HandshakeParams::from_query("hub.mode=subscribe&hub.verify_token=tok");
+        assert_eq!(
+            verify_handshake(&no_challenge, &token),
+            Err(AuthError::MissingParameter("hub.challenge"))
+        );
+        assert_eq!(
+            verify_handshake(&HandshakeParams::from_query(""), &token),
+            Err(AuthError::WrongMode)
+        );
+    }
+
+    #[test]
+    fn wasender_secret_is_compared_whole() {
+        let s = secret("wh-secret");
+        assert_eq!(verify_wasender(&s, "wh-secret"), Ok(()));
+        assert_eq!(verify_wasender(&s, " wh-secret\r\n"), Ok(()));
+        assert_eq!(
+            verify_wasender(&s, "wh-secre"),
+            Err(AuthError::SignatureMismatch)
+        );
+        assert_eq!(verify_wasender(&s, ""), Err(AuthError::SignatureMismatch));
+    }
+
+    #[test]
+    fn edge_signatures_bind_body_key_and_time() {
+        let k1 = EdgeKey::new("k1", Secret::new(vec![1; 32]).unwrap()).unwrap();
+        let k2 = EdgeKey::new("k2", Secret::new(vec![2; 32]).unwrap()).unwrap();
+        let body = b"{\"a\":1}";
+        let h = k1.sign(body, 1000);
+        assert!(h.starts_with("t=1000,k=k1,v1="));
+        let v = EdgeVerifier::new(vec![k2.clone(), k1], 60);
+        assert_eq!(v.verify(body, &h, 1030), Ok(()));
+        assert_eq!(v.verify(body, &h, 970), Ok(()));
+        assert_eq!(v.verify(body, &h, 1061), Err(AuthError::Expired));
+        assert_eq!(
+            v.verify(b"{\"a\":2}", &h, 1000),
+            Err(AuthError::SignatureMismatch)
+        );
+        // Claiming another key or time breaks the MAC.
+        let forged = h.replace("k=k1", "k=k2");
+        assert_eq!(
+            v.verify(body, &forged, 1000),
+            Err(AuthError::SignatureMismatch)
+        );
+        let moved = h.replace("t=1000", "t=1001");
+        assert_eq!(
+            v.verify(body, &moved, 1000),
+            Err(AuthError::SignatureMismatch)
+        );
+        let only_k2 = EdgeVerifier::new(vec![k2], 60);
+        assert_eq!(only_k2.verify(body, &h, 1000), Err(AuthError::UnknownKeyId));
+        assert!(matches!(
+            v.verify(body, "garbage", 1000),
+            Err(AuthError::MalformedEdgeHeader(_))
+        ));
+        assert!(matches!(
+            v.verify(body, "t=x,k=k1,v1=00", 1000),
+            Err(AuthError::MalformedEdgeHeader(_))
+        ));
+    }
+
+    #[test]
+    fn secrets_and_keys_redact_in_debug() {
+        let s = secret("super-secret-value");
+        assert!(!format!("{s:?}").contains("super"));
+        let k = EdgeKey::new("kid", Secret::from_text("another-secret").unwrap()).unwrap();
+        let d = format!("{k:?}");
+        assert!(d.contains("kid") && !d.contains("another"));
+        let p = HandshakeParams::from_query(
+            "hub.mode=subscribe&hub.verify_token=tok-123&hub.challenge=9",
+        );
+        assert!(!format!("{p:?}").contains("tok-123"));
+        assert!(EdgeKey::new("bad id", secret("x")).is_err());
+        assert!(EdgeKey::new("", secret("x")).is_err());
+    }
+}
