@@ -1,2 +1,34 @@
-//! Streaming SHA-256 media integrity, RFC 8785 template snapshots, archive keys and an RFC 6962 tamper-evident log
+#![doc = include_str!("../README.md")]
+// No unsafe anywhere in this crate; the workspace lint forbids it too.
 #![forbid(unsafe_code)]
+// Every public item is documented; the docs are part of the API.
+#![deny(missing_docs)]
+
+pub use checksum::{
+    ChecksumEncoding, ExpectedChecksum, UnverifiableReason, Verification, WasenderVerification,
+    verify_cloud_media, verify_wasender_media,
+};
+pub use digest::{DigestParseError, Sha256};
+pub use error::{Error, Result};
+pub use hasher::{Hasher, MediaDigest, hash_reader};
+pub use jcs::{TemplateSnapshot, canonicalize, canonicalize_serialize, format_number};
+pub use key::{
+    ArchiveKey, Recipient, RegionPrefix, escape_message_id, extension_for_mime,
+    unescape_message_id,
+};
+pub use merkle::MerkleLog;
+pub use record::ArchiveRecord;
+pub use retention::{
+    ComplianceLogging, Decision, LogLevel, PolicyDocument, RetentionClass, RetentionPolicy,
+    RetentionRules,
+};
+
+pub mod checksum;
+pub mod digest;
+pub mod error;
+pub mod hasher;
+pub mod jcs;
+pub mod key;
+pub mod merkle;
+pub mod record;
+pub mod retention;

@@ -1,0 +1,449 @@
+//! Archive object keys: `[{region}/]archive/YYYY/MM/DD/{recipient}/{message_id}.{ext}`.
+//!
+//! - The date is the message's UTC date, from the webhook's Unix `timestamp`.
+//! - The recipient segment is a [`Recipient`] pseudonym the caller computes (for example with
+//!   `pii-mask`); something that looks like a raw phone number is refused.
+//! - The message id is escaped reversibly ([`escape_message_id`]): distinct ids always give
+//!   distinct keys, and no key contains `/`, `..`, `%` outside an escape, whitespace or a
+//!   control character, so a key never escapes its prefix.
+//! - The extension follows the MIME type ([`extension_for_mime`]), `bin` when unknown.
+//!
+//! Keys are case-sensitive, as object stores (S3, GCS, Azure Blob) are; WhatsApp message ids
+//! are mixed-case base64, so do not store these keys on a case-insensitive file system.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// Longest message id accepted, in bytes (escaped it is at most three times as long).
+pub const MAX_MESSAGE_ID_LEN: usize = 256;
+/// Longest recipient pseudonym accepted, in bytes.
+pub const MAX_RECIPIENT_LEN: usize = 128;
+/// Longest region prefix accepted, in bytes.
+pub const MAX_REGION_LEN: usize = 63;
+/// Latest timestamp accepted: 9999-12-31T23:59:59Z.
+pub const MAX_TIMESTAMP: u64 = 253_402_300_799;
+
+/// The pseudonym of a message's recipient (or sender), used as a path segment.
+///
+/// 1 to 128 ASCII characters among letters, digits and `-_.:=`, with at least one letter,
+/// not starting with `.`. Its `Debug` shows only the last two characters.
+///
+/// ```
+/// use archive_hash::Recipient;
+///
+/// let r: Recipient = "p1:k1:8f2a61c0d4".parse()?;
+/// assert_eq!(format!("{r:?}"), "Recipient(••••d4)");
+/// assert!("+4915123456789".parse::<Recipient>().is_err());
+/// # Ok::<(), archive_hash::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Recipient(String);
+
+impl Recipient {
+    /// The pseudonym as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Recipient {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let reason = if s.is_empty() {
+            Some("is empty")
+        } else if s.len() > MAX_RECIPIENT_LEN {
+            Some("exceeds 128 bytes")
+        } else if !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:=".contains(&b))
+        {
+            Some("has a character outside letters, digits and -_.:=")
+        } else if s.starts_with('.') {
+            Some("starts with a dot")
+        } else if !s.bytes().any(|b| b.is_ascii_alphabetic()) {
+            Some("looks like a raw phone number, pass a pseudonym")
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => Err(Error::Segment {
+                field: "recipient",
+                reason,
+            }),
+            None => Ok(Self(s.to_owned())),
+        }
+    }
+}
+
+impl fmt::Debug for Recipient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tail = self.0.get(self.0.len().saturating_sub(2)..).unwrap_or("");
+        write!(f, "Recipient(••••{tail})")
+    }
+}
+
+/// An optional leading region segment such as `eu` or `latam-1`.
+///
+/// 1 to 63 characters among lowercase ASCII letters, digits and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RegionPrefix(String);
+
+impl RegionPrefix {
+    /// The prefix as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for RegionPrefix {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let reason = if s.is_empty() {
+            Some("is empty")
+        } else if s.len() > MAX_REGION_LEN {
+            Some("exceeds 63 bytes")
+        } else if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            Some("has a character outside lowercase letters, digits and -")
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => Err(Error::Segment {
+                field: "region",
+                reason,
+            }),
+            None => Ok(Self(s.to_owned())),
+        }
+    }
+}
+
+/// An object key in the archive.
+///
+/// ```
+/// use archive_hash::ArchiveKey;
+///
+/// let key = ArchiveKey::new(
+///     Some(&"eu".parse()?),
+///     1_714_521_600, // 2024-05-01T00:00:00Z
+///     &"p1:k1:8f2a61c0d4".parse()?,
+///     "wamid.HBgL/+ab==",
+///     "audio/ogg; codecs=opus",
+/// )?;
+/// assert_eq!(
+///     key.as_str(),
+///     "eu/archive/2024/05/01/p1:k1:8f2a61c0d4/wamid.HBgL%2F%2Bab==.ogg"
+/// );
+/// assert_eq!(key.message_id()?, "wamid.HBgL/+ab==");
+/// # Ok::<(), archive_hash::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ArchiveKey {
+    key: String,
+    id_start: usize,
+    id_end: usize,
+}
+
+impl ArchiveKey {
+    /// Builds the key for a message at Unix time `timestamp` (seconds, UTC).
+    pub fn new(
+        region: Option<&RegionPrefix>,
+        timestamp: u64,
+        recipient: &Recipient,
+        message_id: &str,
+        mime_type: &str,
+    ) -> Result<Self, Error> {
+        let (y, m, d) = civil_date(timestamp)?;
+        let id = escape_message_id(message_id)?;
+        let mut key = String::with_capacity(64 + id.len() + recipient.0.len());
+        if let Some(r) = region {
+            key.push_str(&r.0);
+            key.push('/');
+        }
+        key.push_str(&format!("archive/{y:04}/{m:02}/{d:02}/"));
+        key.push_str(&recipient.0);
+        key.push('/');
+        let id_start = key.len();
+        key.push_str(&id);
+        let id_end = key.len();
+        key.push('.');
+        key.push_str(extension_for_mime(mime_type));
+        Ok(Self {
+            key,
+            id_start,
+            id_end,
+        })
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    /// The original message id, unescaped.
+    pub fn message_id(&self) -> Result<String, Error> {
+        unescape_message_id(self.key.get(self.id_start..self.id_end).unwrap_or(""))
+    }
+}
+
+impl fmt::Display for ArchiveKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key)
+    }
+}
+
+/// `Debug` hides the recipient pseudonym segment.
+impl fmt::Debug for ArchiveKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let head = self.key.get(..self.id_start).unwrap_or("");
+        let head = head.trim_end_matches('/');
+        let prefix = head.rsplit_once('/').map_or("", |(p, _)| p);
+        let tail = self.key.get(self.id_start..).unwrap_or("");
+        write!(f, "ArchiveKey(\"{prefix}/[REDACTED]/{tail}\")")
+    }
+}
+
+impl serde::Serialize for ArchiveKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.key)
+    }
+}
+
+fn is_plain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'='
+}
+
+/// Escapes a message id into one safe path segment, reversibly.
+///
+/// Letters, digits and `-_=` stay; a `.` stays unless it comes first or follows another
+/// `.`; every other byte becomes `%XX` (uppercase hex). So `/`, `%`, control characters and
+/// `..` never appear, and [`unescape_message_id`] gives back the exact input. Empty ids and
+/// ids longer than [`MAX_MESSAGE_ID_LEN`] bytes are refused.
+///
+/// ```
+/// use archive_hash::{escape_message_id, unescape_message_id};
+///
+/// assert_eq!(escape_message_id("../a/b")?, "%2E%2E%2Fa%2Fb");
+/// assert_eq!(unescape_message_id("%2E%2E%2Fa%2Fb")?, "../a/b");
+/// # Ok::<(), archive_hash::Error>(())
+/// ```
+pub fn escape_message_id(id: &str) -> Result<String, Error> {
+    if id.is_empty() {
+        return Err(Error::MessageId { reason: "is empty" });
+    }
+    if id.len() > MAX_MESSAGE_ID_LEN {
+        return Err(Error::MessageId {
+            reason: "exceeds 256 bytes",
+        });
+    }
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(id.len() + 8);
+    let mut prev: Option<u8> = None;
+    for b in id.bytes() {
+        let keep = is_plain(b) || (b == b'.' && prev.is_some_and(|p| p != b'.'));
+        if keep {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+        prev = Some(b);
+    }
+    Ok(out)
+}
+
+/// Reverses [`escape_message_id`].
+pub fn unescape_message_id(escaped: &str) -> Result<String, Error> {
+    let b = escaped.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hi = b.get(i + 1).and_then(|h| char::from(*h).to_digit(16));
+            let lo = b.get(i + 2).and_then(|l| char::from(*l).to_digit(16));
+            match (hi, lo) {
+                (Some(h), Some(l)) => out.push(u8::try_from(h * 16 + l).unwrap_or(0)),
+                _ => return Err(Error::Escape { position: i }),
+            }
+            i += 3;
+        } else if is_plain(c) || c == b'.' {
+            out.push(c);
+            i += 1;
+        } else {
+            return Err(Error::Escape { position: i });
+        }
+    }
+    String::from_utf8(out).map_err(|e| Error::Escape {
+        position: e.utf8_error().valid_up_to(),
+    })
+}
+
+/// The file extension for a MIME type (parameters and case ignored), `bin` when unknown.
+///
+/// Covers the media types WhatsApp accepts: images, stickers, video, audio (voice notes are
+/// `audio/ogg; codecs=opus`), documents and Office formats.
+///
+/// ```
+/// use archive_hash::extension_for_mime;
+///
+/// assert_eq!(extension_for_mime("image/JPEG"), "jpg");
+/// assert_eq!(extension_for_mime("audio/ogg; codecs=opus"), "ogg");
+/// assert_eq!(extension_for_mime("application/x-unknown"), "bin");
+/// ```
+pub fn extension_for_mime(mime: &str) -> &'static str {
+    let essence = mime.split(';').next().unwrap_or("").trim();
+    let lower = essence.to_ascii_lowercase();
+    match lower.as_str() {
+        "image/jpeg" | "image/jpg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        "image/heic" => "heic",
+        "video/mp4" => "mp4",
+        "video/3gpp" => "3gp",
+        "video/3gpp2" => "3g2",
+        "video/quicktime" => "mov",
+        "audio/ogg" => "ogg",
+        "audio/opus" => "opus",
+        "audio/aac" => "aac",
+        "audio/amr" => "amr",
+        "audio/mpeg" | "audio/mp3" => "mp3",
+        "audio/mp4" | "audio/m4a" | "audio/x-m4a" => "m4a",
+        "application/pdf" => "pdf",
+        "text/plain" => "txt",
+        "text/csv" => "csv",
+        "application/msword" => "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.ms-excel" => "xls",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.ms-powerpoint" => "ppt",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+        "application/zip" => "zip",
+        "application/json" => "json",
+        _ => "bin",
+    }
+}
+
+/// The UTC calendar date of a Unix timestamp, for years 1970 to 9999.
+fn civil_date(timestamp: u64) -> Result<(u64, u64, u64), Error> {
+    if timestamp > MAX_TIMESTAMP {
+        return Err(Error::Timestamp { field: "timestamp" });
+    }
+    // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days),
+    // shifted so all arithmetic is unsigned: day 0 of the shifted era is 0000-03-01.
+    let z = timestamp / 86_400 + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    Ok((y, m, d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rcpt() -> Recipient {
+        "p1:k1:abcdef".parse().unwrap()
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_date(0).unwrap(), (1970, 1, 1));
+        assert_eq!(civil_date(951_782_400).unwrap(), (2000, 2, 29));
+        assert_eq!(civil_date(1_709_251_199).unwrap(), (2024, 2, 29));
+        assert_eq!(civil_date(1_709_251_200).unwrap(), (2024, 3, 1));
+        assert_eq!(civil_date(1_735_689_599).unwrap(), (2024, 12, 31));
+        assert_eq!(civil_date(MAX_TIMESTAMP).unwrap(), (9999, 12, 31));
+        assert!(matches!(
+            civil_date(MAX_TIMESTAMP + 1),
+            Err(Error::Timestamp { .. })
+        ));
+    }
+
+    #[test]
+    fn key_layout_with_and_without_region() {
+        let k = ArchiveKey::new(None, 1_700_000_000, &rcpt(), "wamid.ABC", "image/png").unwrap();
+        assert_eq!(k.as_str(), "archive/2023/11/14/p1:k1:abcdef/wamid.ABC.png");
+        let eu: RegionPrefix = "eu".parse().unwrap();
+        let k = ArchiveKey::new(Some(&eu), 0, &rcpt(), "x", "application/x-foo").unwrap();
+        assert_eq!(k.as_str(), "eu/archive/1970/01/01/p1:k1:abcdef/x.bin");
+    }
+
+    #[test]
+    fn dangerous_ids_are_escaped() {
+        assert_eq!(escape_message_id("..").unwrap(), "%2E%2E");
+        assert_eq!(escape_message_id(".a").unwrap(), "%2Ea");
+        assert_eq!(escape_message_id("a..b").unwrap(), "a.%2Eb");
+        assert_eq!(escape_message_id("a\nb").unwrap(), "a%0Ab");
+        assert_eq!(escape_message_id("%2F").unwrap(), "%252F");
+        assert_eq!(escape_message_id("é").unwrap(), "%C3%A9");
+        assert!(matches!(
+            escape_message_id(""),
+            Err(Error::MessageId { reason: "is empty" })
+        ));
+        assert!(escape_message_id(&"a".repeat(257)).is_err());
+        assert!(escape_message_id(&"a".repeat(256)).is_ok());
+    }
+
+    #[test]
+    fn unescape_rejects_malformed_escapes() {
+        assert!(matches!(
+            unescape_message_id("a%2"),
+            Err(Error::Escape { position: 1 })
+        ));
+        assert!(unescape_message_id("a/b").is_err());
+        assert!(unescape_message_id("%FF").is_err());
+    }
+
+    #[test]
+    fn segments_are_validated() {
+        for bad in ["", "4915123456789", "+49 151", "a/b", ".hidden", "ü"] {
+            assert!(bad.parse::<Recipient>().is_err(), "{bad}");
+        }
+        for bad in ["", "EU", "eu/west", &"a".repeat(64)] {
+            assert!(bad.parse::<RegionPrefix>().is_err(), "{bad}");
+        }
+        let e = "4915123456789".parse::<Recipient>().unwrap_err().to_string();
+        assert!(!e.contains("4915"), "{e}");
+    }
+
+    #[test]
+    fn debug_redacts_the_pseudonym() {
+        let k = ArchiveKey::new(None, 0, &rcpt(), "m1", "image/png").unwrap();
+        let dbg = format!("{k:?}");
+        assert_eq!(dbg, "ArchiveKey(\"archive/1970/01/01/[REDACTED]/m1.png\")");
+        assert!(!format!("{:?}", rcpt()).contains("abcd"));
+    }
+
+    #[test]
+    fn extensions() {
+        let cases = [
+            ("image/webp", "webp"),
+            ("video/3gpp", "3gp"),
+            ("audio/amr", "amr"),
+            ("audio/aac", "aac"),
+            ("audio/mpeg", "mp3"),
+            ("audio/OGG ; codecs=opus", "ogg"),
+            (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            ("", "bin"),
+        ];
+        for (mime, ext) in cases {
+            assert_eq!(extension_for_mime(mime), ext, "{mime}");
+        }
+    }
+}
