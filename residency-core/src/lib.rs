@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 pub mod auth;
 pub mod country;
+pub mod delivery;
 pub mod regime;
 pub mod region;
 
