@@ -1,0 +1,750 @@
+//! Building blocks shared by every model: raw JSON kept verbatim, unknown fields, values that
+//! arrive as strings or numbers, and the borrowing deserialization machinery.
+//!
+//! # Ownership
+//! Models are parsed from a `&[u8]`/`&str` and borrow from it: strings are `Cow::Borrowed`
+//! unless the JSON escaped them, raw JSON ([`Raw`]) always borrows. `into_owned()` on every
+//! model detaches it from the input. Deserializing a model from a reader or from a
+//! `serde_json::Value` is not supported (raw values need the original text).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
+
+/// A JSON value kept verbatim (unknown fields, untyped payloads).
+///
+/// `Debug` shows only its length: raw JSON may hold personal data.
+///
+/// ```
+/// let n: wa_payload::cloud::Notification<'_> = wa_payload::cloud::Notification::parse(
+///     br#"{"object":"x","entry":[],"future":{"a":1}}"#)?;
+/// let raw = n.extra.get("future").unwrap();
+/// assert_eq!(raw.as_str(), r#"{"a":1}"#);
+/// assert_eq!(format!("{raw:?}"), "Raw(7 bytes)");
+/// # Ok::<(), wa_payload::Error>(())
+/// ```
+#[derive(Clone)]
+pub enum Raw<'a> {
+    /// Borrowed from the input body.
+    Borrowed(&'a RawValue),
+    /// Owned, after [`Raw::into_owned`].
+    Owned(Box<RawValue>),
+}
+
+impl<'a> Raw<'a> {
+    /// The JSON `null`.
+    pub const NULL: Raw<'static> = Raw::Borrowed(RawValue::NULL);
+
+    /// The JSON text of this value, exactly as received.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Raw::Borrowed(r) => r.get(),
+            Raw::Owned(r) => r.get(),
+        }
+    }
+
+    /// The JSON text when this value borrows from the input (lives as long as the input).
+    pub fn as_borrowed_str(&self) -> Option<&'a str> {
+        match self {
+            Raw::Borrowed(r) => Some(r.get()),
+            Raw::Owned(_) => None,
+        }
+    }
+
+    /// Whether this is the JSON `null`.
+    pub fn is_null(&self) -> bool {
+        self.as_str() == "null"
+    }
+
+    /// The string content when this value is a JSON string without escapes.
+    ///
+    /// ```
+    /// let n = wa_payload::cloud::Notification::parse(br#"{"object":"x","entry":[],"k":"v"}"#)?;
+    /// assert_eq!(n.extra.get("k").unwrap().as_plain_str(), Some("v"));
+    /// # Ok::<(), wa_payload::Error>(())
+    /// ```
+    pub fn as_plain_str(&self) -> Option<&str> {
+        plain_str(self.as_str())
+    }
+
+    /// Detaches this value from the input.
+    pub fn into_owned(self) -> Raw<'static> {
+        match self {
+            Raw::Borrowed(r) => Raw::Owned(r.to_owned()),
+            Raw::Owned(r) => Raw::Owned(r),
+        }
+    }
+}
+
+/// The content of a JSON string literal without escapes.
+pub(crate) fn plain_str(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') || inner.contains('"') {
+        None
+    } else {
+        Some(inner)
+    }
+}
+
+impl fmt::Debug for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Raw({} bytes)", self.as_str().len())
+    }
+}
+
+impl PartialEq for Raw<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Serialize for Raw<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Raw::Borrowed(r) => r.serialize(s),
+            Raw::Owned(r) => r.serialize(s),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Raw<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de RawValue as serde::Deserialize<'de>>::deserialize(d).map(Raw::Borrowed)
+    }
+}
+
+/// Fields of an object that this version does not model, in document order, kept verbatim.
+///
+/// `Debug` shows the keys and the sizes, never the values.
+#[derive(Clone, Default, PartialEq)]
+pub struct Extra<'a>(pub Vec<(Cow<'a, str>, Raw<'a>)>);
+
+impl<'a> Extra<'a> {
+    /// The raw value of an unmodelled field.
+    pub fn get(&self, key: &str) -> Option<&Raw<'a>> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Iterates over `(key, raw value)` pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Raw<'a>)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+
+    /// Number of unmodelled fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether every field was modelled.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Detaches from the input.
+    pub fn into_owned(self) -> Extra<'static> {
+        Extra(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                .collect(),
+        )
+    }
+}
+
+impl fmt::Debug for Extra<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.0.iter().map(|(k, v)| (k, v))).finish()
+    }
+}
+
+/// A scalar that arrives as a JSON string or a JSON number (timestamps, sizes, prices,
+/// coordinates, error codes); it serializes back in the form it arrived.
+///
+/// ```
+/// use wa_payload::StrOrNum;
+/// let n = wa_payload::cloud::Notification::parse(
+///     br#"{"object":"x","entry":[{"id":"1","time":1745337174,"changes":[]}]}"#)?;
+/// let time: &StrOrNum<'_> = n.entries()[0].time.as_ref().unwrap();
+/// assert_eq!(time.as_i64(), Some(1745337174));
+/// assert_eq!(StrOrNum::Text("1669233778".into()).as_i64(), Some(1669233778));
+/// assert_eq!(StrOrNum::Text("TIMESTAMP".into()).as_i64(), None);
+/// # Ok::<(), wa_payload::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum StrOrNum<'a> {
+    /// A non-negative integer.
+    UInt(u64),
+    /// A negative integer.
+    Int(i64),
+    /// A number with a fraction or exponent.
+    Float(f64),
+    /// A JSON string (kept as is, even when it is not numeric).
+    Text(Cow<'a, str>),
+}
+
+impl StrOrNum<'_> {
+    /// The value as an integer, when it is an integer or a string holding one.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            StrOrNum::UInt(v) => i64::try_from(*v).ok(),
+            StrOrNum::Int(v) => Some(*v),
+            StrOrNum::Float(_) => None,
+            StrOrNum::Text(t) => t.trim().parse().ok(),
+        }
+    }
+
+    /// The value as a float, when it is a number or a string holding one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            StrOrNum::UInt(v) => Some(*v as f64),
+            StrOrNum::Int(v) => Some(*v as f64),
+            StrOrNum::Float(v) => Some(*v),
+            StrOrNum::Text(t) => t.trim().parse().ok(),
+        }
+    }
+
+    /// The value read as a Unix time in seconds: values of 10^11 and above are taken as
+    /// milliseconds (WASender sends both).
+    ///
+    /// ```
+    /// use wa_payload::StrOrNum;
+    /// assert_eq!(StrOrNum::UInt(1747775431467).unix_seconds(), Some(1747775431));
+    /// assert_eq!(StrOrNum::UInt(1633456789).unix_seconds(), Some(1633456789));
+    /// ```
+    pub fn unix_seconds(&self) -> Option<i64> {
+        let v = self.as_i64()?;
+        if v >= 100_000_000_000 {
+            Some(v / 1000)
+        } else {
+            Some(v)
+        }
+    }
+
+    /// Detaches from the input.
+    pub fn into_owned(self) -> StrOrNum<'static> {
+        match self {
+            StrOrNum::UInt(v) => StrOrNum::UInt(v),
+            StrOrNum::Int(v) => StrOrNum::Int(v),
+            StrOrNum::Float(v) => StrOrNum::Float(v),
+            StrOrNum::Text(t) => StrOrNum::Text(Cow::Owned(t.into_owned())),
+        }
+    }
+}
+
+impl Serialize for StrOrNum<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StrOrNum::UInt(v) => s.serialize_u64(*v),
+            StrOrNum::Int(v) => s.serialize_i64(*v),
+            StrOrNum::Float(v) => s.serialize_f64(*v),
+            StrOrNum::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// A field that holds either one object or an array of them (WASender sends both).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OneOrMany<T> {
+    /// A single object.
+    One(T),
+    /// An array.
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    /// The elements as a slice (one or many).
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            OneOrMany::One(t) => std::slice::from_ref(t),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for OneOrMany<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            OneOrMany::One(t) => t.serialize(s),
+            OneOrMany::Many(v) => v.serialize(s),
+        }
+    }
+}
+
+/// A value whose `Debug` prints `[REDACTED]` (coordinates, free text); serializes as is.
+#[derive(Clone, PartialEq)]
+pub struct Redacted<T>(pub T);
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl<T: Serialize> Serialize for Redacted<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Borrowing deserialization machinery (crate-private).
+
+/// Deserialization that borrows strings from the input (serde's `Cow` impl always owns).
+pub(crate) trait FromJson<'de>: Sized {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+/// Objects that can be read from an already opened JSON map.
+pub(crate) trait FromMap<'de>: Sized {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+/// Seed adapter so `FromJson` types can be read through `MapAccess`/`SeqAccess`.
+pub(crate) struct Seed<T>(pub(crate) PhantomData<T>);
+
+impl<T> Seed<T> {
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, T: FromJson<'de>> DeserializeSeed<'de> for Seed<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        T::from_json(d)
+    }
+}
+
+/// Detaching a model from the input.
+pub(crate) trait Own {
+    type Out: 'static;
+    fn own(self) -> Self::Out;
+}
+
+struct CowVisitor;
+
+impl<'de> Visitor<'de> for CowVisitor {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+impl<'de: 'a, 'a> FromJson<'de> for Cow<'a, str> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(CowVisitor)
+    }
+}
+
+impl<'a> Own for Cow<'a, str> {
+    type Out = Cow<'static, str>;
+    fn own(self) -> Self::Out {
+        Cow::Owned(self.into_owned())
+    }
+}
+
+macro_rules! plain_from_json {
+    ($($t:ty),*) => {$(
+        impl<'de> FromJson<'de> for $t {
+            fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <$t as serde::Deserialize<'de>>::deserialize(d)
+            }
+        }
+        impl Own for $t {
+            type Out = $t;
+            fn own(self) -> Self::Out {
+                self
+            }
+        }
+    )*};
+}
+plain_from_json!(bool, u64, i64, f64);
+
+impl<'de: 'a, 'a> FromJson<'de> for Raw<'a> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <Raw<'a> as serde::Deserialize<'de>>::deserialize(d)
+    }
+}
+
+impl Own for Raw<'_> {
+    type Out = Raw<'static>;
+    fn own(self) -> Self::Out {
+        self.into_owned()
+    }
+}
+
+impl Own for Extra<'_> {
+    type Out = Extra<'static>;
+    fn own(self) -> Self::Out {
+        self.into_owned()
+    }
+}
+
+struct StrOrNumVisitor;
+
+impl<'de> Visitor<'de> for StrOrNumVisitor {
+    type Value = StrOrNum<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or a number")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(StrOrNum::UInt(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        if v >= 0 {
+            Ok(StrOrNum::UInt(v.unsigned_abs()))
+        } else {
+            Ok(StrOrNum::Int(v))
+        }
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(StrOrNum::Float(v))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(StrOrNum::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(StrOrNum::Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(StrOrNum::Text(Cow::Owned(v)))
+    }
+}
+
+impl<'de: 'a, 'a> FromJson<'de> for StrOrNum<'a> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrOrNumVisitor)
+    }
+}
+
+impl Own for StrOrNum<'_> {
+    type Out = StrOrNum<'static>;
+    fn own(self) -> Self::Out {
+        self.into_owned()
+    }
+}
+
+struct OptionVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromJson<'de>> Visitor<'de> for OptionVisitor<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or null")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        T::from_json(d).map(Some)
+    }
+}
+
+impl<'de, T: FromJson<'de>> FromJson<'de> for Option<T> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_option(OptionVisitor(PhantomData))
+    }
+}
+
+impl<T: Own> Own for Option<T> {
+    type Out = Option<T::Out>;
+    fn own(self) -> Self::Out {
+        self.map(Own::own)
+    }
+}
+
+struct VecVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromJson<'de>> Visitor<'de> for VecVisitor<T> {
+    type Value = Vec<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // Cap the pre-allocation: the hint comes from the input.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(v) = seq.next_element_seed(Seed::<T>::new())? {
+            out.push(v);
+        }
+        Ok(out)
+    }
+}
+
+impl<'de, T: FromJson<'de>> FromJson<'de> for Vec<T> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_seq(VecVisitor(PhantomData))
+    }
+}
+
+impl<T: Own> Own for Vec<T> {
+    type Out = Vec<T::Out>;
+    fn own(self) -> Self::Out {
+        self.into_iter().map(Own::own).collect()
+    }
+}
+
+impl<'de, T: FromJson<'de>> FromJson<'de> for Box<T> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::from_json(d).map(Box::new)
+    }
+}
+
+impl<'de, T: FromMap<'de>> FromMap<'de> for Box<T> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        T::from_map(map).map(Box::new)
+    }
+}
+
+impl<T: Own> Own for Box<T> {
+    type Out = Box<T::Out>;
+    fn own(self) -> Self::Out {
+        Box::new((*self).own())
+    }
+}
+
+impl<'de, T: FromJson<'de>> FromJson<'de> for Redacted<T> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        T::from_json(d).map(Redacted)
+    }
+}
+
+impl<T: Own> Own for Redacted<T> {
+    type Out = Redacted<T::Out>;
+    fn own(self) -> Self::Out {
+        Redacted(self.0.own())
+    }
+}
+
+struct OneOrManyVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromJson<'de> + FromMap<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+    type Value = OneOrMany<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object or an array of objects")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::from_map(map).map(OneOrMany::One)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        VecVisitor(PhantomData).visit_seq(seq).map(OneOrMany::Many)
+    }
+}
+
+impl<'de, T: FromJson<'de> + FromMap<'de>> FromJson<'de> for OneOrMany<T> {
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(OneOrManyVisitor(PhantomData))
+    }
+}
+
+impl<T: Own> Own for OneOrMany<T> {
+    type Out = OneOrMany<T::Out>;
+    fn own(self) -> Self::Out {
+        match self {
+            OneOrMany::One(t) => OneOrMany::One(t.own()),
+            OneOrMany::Many(v) => OneOrMany::Many(v.own()),
+        }
+    }
+}
+
+/// Reads a map key as a (borrowed when possible) string.
+pub(crate) fn next_key<'de, A: MapAccess<'de>>(
+    map: &mut A,
+) -> Result<Option<Cow<'de, str>>, A::Error> {
+    map.next_key_seed(Seed::<Cow<'de, str>>::new())
+}
+
+/// Defines a JSON object model: every listed field is optional and typed, unknown fields are
+/// kept in `extra`, a `null` on a typed field is kept in `extra` so it round-trips.
+macro_rules! object {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident<'a> {
+            $(
+                $(#[$fmeta:meta])*
+                $key:literal => $field:ident : $ty:ty,
+            )*
+        }
+        $(required($($rkey:literal => $req:ident),*);)?
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name<'a> {
+            $(
+                $(#[$fmeta])*
+                #[doc = concat!("\n\nJSON key `", $key, "`.")]
+                pub $field: Option<$ty>,
+            )*
+            /// Fields this version does not model (and `null`s), kept verbatim.
+            pub extra: $crate::json::Extra<'a>,
+        }
+
+        impl<'a> $name<'a> {
+            /// Detaches this model from the input body.
+            pub fn into_owned(self) -> $name<'static> {
+                $name {
+                    $( $field: $crate::json::Own::own(self.$field), )*
+                    extra: self.extra.into_owned(),
+                }
+            }
+        }
+
+        impl $crate::json::Own for $name<'_> {
+            type Out = $name<'static>;
+            fn own(self) -> Self::Out {
+                self.into_owned()
+            }
+        }
+
+        impl<'de: 'a, 'a> $crate::json::FromMap<'de> for $name<'a> {
+            fn from_map<A: serde::de::MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+                let mut out = $name::default();
+                while let Some(key) = $crate::json::next_key(&mut map)? {
+                    match key.as_ref() {
+                        $(
+                            $key => {
+                                match map.next_value_seed(
+                                    $crate::json::Seed::<Option<$ty>>::new(),
+                                )? {
+                                    Some(v) => out.$field = Some(v),
+                                    None => out.extra.0.push((key, $crate::json::Raw::NULL)),
+                                }
+                            }
+                        )*
+                        _ => {
+                            let v = map.next_value_seed(
+                                $crate::json::Seed::<$crate::json::Raw<'a>>::new(),
+                            )?;
+                            out.extra.0.push((key, v));
+                        }
+                    }
+                }
+                $($(
+                    if out.$req.is_none() {
+                        return Err(<A::Error as serde::de::Error>::missing_field($rkey));
+                    }
+                )*)?
+                Ok(out)
+            }
+        }
+
+        impl<'de: 'a, 'a> $crate::json::FromJson<'de> for $name<'a> {
+            fn from_json<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V<'a>(std::marker::PhantomData<&'a ()>);
+                impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+                    type Value = $name<'a>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("an object")
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        <$name<'a> as $crate::json::FromMap<'de>>::from_map(map)
+                    }
+                }
+                d.deserialize_map(V(std::marker::PhantomData))
+            }
+        }
+
+        impl<'de: 'a, 'a> serde::Deserialize<'de> for $name<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <Self as $crate::json::FromJson<'de>>::from_json(d)
+            }
+        }
+
+        impl serde::Serialize for $name<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let count = 0 $( + usize::from(self.$field.is_some()) )* + self.extra.len();
+                let mut m = s.serialize_map(Some(count))?;
+                $(
+                    if let Some(v) = &self.$field {
+                        m.serialize_entry($key, v)?;
+                    }
+                )*
+                for (k, v) in self.extra.iter() {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+
+        impl std::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut d = f.debug_struct(stringify!($name));
+                $(
+                    if let Some(v) = &self.$field {
+                        d.field(stringify!($field), v);
+                    }
+                )*
+                if !self.extra.is_empty() {
+                    d.field("extra", &self.extra);
+                }
+                d.finish()
+            }
+        }
+    };
+}
+pub(crate) use object;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_str_rejects_escapes_and_non_strings() {
+        assert_eq!(plain_str(r#""abc""#), Some("abc"));
+        assert_eq!(plain_str(r#""a\"c""#), None);
+        assert_eq!(plain_str("12"), None);
+        assert_eq!(plain_str("\""), None);
+    }
+
+    #[test]
+    fn str_or_num_keeps_its_form() {
+        let v: Vec<StrOrNum<'_>> = {
+            let mut de = serde_json::Deserializer::from_str(r#"[1, -2, 1.5, "7"]"#);
+            Vec::<StrOrNum<'_>>::from_json(&mut de).unwrap()
+        };
+        assert_eq!(
+            v,
+            vec![
+                StrOrNum::UInt(1),
+                StrOrNum::Int(-2),
+                StrOrNum::Float(1.5),
+                StrOrNum::Text("7".into())
+            ]
+        );
+        assert_eq!(serde_json::to_string(&v).unwrap(), r#"[1,-2,1.5,"7"]"#);
+        assert_eq!(v[3].as_i64(), Some(7));
+        assert_eq!(v[2].as_i64(), None);
+    }
+
+    #[test]
+    fn raw_debug_shows_only_length() {
+        let r: Raw<'_> = serde_json::from_str(r#""4915112345678""#).unwrap();
+        assert_eq!(format!("{r:?}"), "Raw(15 bytes)");
+        assert_eq!(r.as_plain_str(), Some("4915112345678"));
+        assert!(r.clone().into_owned() == r);
+    }
+
+    #[test]
+    fn redacted_hides_value() {
+        assert_eq!(format!("{:?}", Redacted(52.5)), "[REDACTED]");
+    }
+}
