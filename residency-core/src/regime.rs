@@ -316,10 +316,14 @@ mod tests {
 
     #[test]
     fn eu_includes_outermost_regions_and_aland_but_not_octs() {
-        for s in ["DE", "FR", "AX", "GP", "MF", "MQ", "GF", "RE", "YT", "CY", "MT"] {
+        for s in [
+            "DE", "FR", "AX", "GP", "MF", "MQ", "GF", "RE", "YT", "CY", "MT",
+        ] {
             assert_eq!(Regime::of(c(s)), Regime::EuGdpr, "{s}");
         }
-        for s in ["PM", "BL", "NC", "PF", "WF", "TF", "AW", "CW", "SX", "BQ", "GL", "FO"] {
+        for s in [
+            "PM", "BL", "NC", "PF", "WF", "TF", "AW", "CW", "SX", "BQ", "GL", "FO",
+        ] {
             assert_eq!(Regime::of(c(s)), Regime::Other, "{s}");
         }
     }

@@ -156,7 +156,10 @@ mod tests {
     #[test]
     fn rejects_bad_names_with_position() {
         assert_eq!("".parse::<Region>(), Err(ParseRegionError::Empty));
-        assert_eq!("A".repeat(33).parse::<Region>(), Err(ParseRegionError::TooLong));
+        assert_eq!(
+            "A".repeat(33).parse::<Region>(),
+            Err(ParseRegionError::TooLong)
+        );
         assert!("A".repeat(32).parse::<Region>().is_ok());
         assert_eq!(
             "EU west".parse::<Region>(),
@@ -180,7 +183,10 @@ mod tests {
     fn serde_round_trip() {
         let json = serde_json::to_string(&Region::LATAM).unwrap();
         assert_eq!(json, "\"LATAM\"");
-        assert_eq!(serde_json::from_str::<Region>(&json).unwrap(), Region::LATAM);
+        assert_eq!(
+            serde_json::from_str::<Region>(&json).unwrap(),
+            Region::LATAM
+        );
         assert!(serde_json::from_str::<Region>("\"latam\"").is_err());
     }
 }

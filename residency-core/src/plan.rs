@@ -1,0 +1,330 @@
+//! The E.164 numbering plan as compile-time tables: calling code and country of a number.
+//!
+//! Country calling codes are prefix-free, so the first 1 to 3 digits of an international
+//! number give the code. 194 codes have a single region; 12 are shared and the region
+//! follows from up to 6 more leading digits (NANP area codes, `+7 7` Kazakhstan, `+44 1481`
+//! Guernsey, ...); 9 are non-geographic and attribute no country.
+//!
+//! The tables live in [`table`](self) as `phf` maps generated from libphonenumber's metadata
+//! by `tools/numbering-plan` (see its README to regenerate for a new metadata release). For
+//! every *valid* number the country equals libphonenumber's region for the number (a
+//! differential test against `rlibphonenumber` checks it). For an invalid number under a
+//! shared code, the table's prefixes still decide where they can, and the code's main
+//! region (US for `+1`, GB for `+44`, ...) answers the rest.
+//!
+//! Lookups are allocation-free and need no start-up work:
+//!
+//! ```
+//! use residency_core::plan::{lookup, split_calling_code};
+//! use residency_core::{Basis, Country};
+//!
+//! let m = lookup(b"18765550123").unwrap(); // +1 876: Jamaica, not the US
+//! assert_eq!(m.country, Some(Country::from_static("JM")));
+//! assert_eq!(m.calling_code.get(), 1);
+//! assert_eq!(m.basis, Basis::LeadingDigits);
+//!
+//! let m = lookup(b"77012345678").unwrap(); // +7 7: Kazakhstan, not Russia
+//! assert_eq!(m.country, Some(Country::from_static("KZ")));
+//!
+//! let m = lookup(b"4915112345678").unwrap();
+//! assert_eq!((m.country, m.basis), (Some(Country::from_static("DE")), Basis::CallingCode));
+//!
+//! assert_eq!(lookup(b"80012345678").unwrap().country, None); // +800: non-geographic
+//! assert!(lookup(b"2801234567").is_none()); // +280 is not assigned
+//! assert_eq!(split_calling_code(b"447911123456").map(|(c, n)| (c.get(), n)), Some((44, 2)));
+//! ```
+
+use std::fmt;
+
+use crate::attribution::Basis;
+use crate::country::Country;
+
+#[rustfmt::skip]
+mod table;
+
+/// The libphonenumber metadata release the tables were generated from.
+pub const METADATA_VERSION: &str = table::METADATA_VERSION;
+
+/// One calling code's entry in the generated table.
+#[derive(Debug, Clone, Copy)]
+struct Code {
+    /// The main region, `None` for non-geographic codes.
+    main: Option<Country>,
+    /// Whether several regions share the code.
+    shared: bool,
+    /// Length of the longest leading-digit prefix listed under this code (0: not shared).
+    prefix_depth: u8,
+    /// Shortest national significant number of any region of the code.
+    nsn_min: u8,
+    /// Longest national significant number of any region of the code.
+    nsn_max: u8,
+}
+
+/// An ITU-T E.164 country calling code (1 to 3 digits) that the numbering plan knows.
+///
+/// Values only come from the table, so every `CallingCode` is assigned.
+///
+/// ```
+/// use residency_core::plan::CallingCode;
+/// let cc = CallingCode::new(44).unwrap();
+/// assert_eq!(cc.get(), 44);
+/// assert_eq!(cc.to_string(), "44");
+/// assert!(CallingCode::new(280).is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CallingCode(u16);
+
+impl CallingCode {
+    /// The calling code `code` if the numbering plan assigns it.
+    #[must_use]
+    pub fn new(code: u16) -> Option<Self> {
+        table::CODES.contains_key(&code).then_some(Self(code))
+    }
+
+    /// The numeric value.
+    #[must_use]
+    pub const fn get(self) -> u16 {
+        self.0
+    }
+
+    /// Whether the code attributes no country (800, 808, 870, 878, 881, 882, 883, 888, 979).
+    #[must_use]
+    pub fn is_non_geographic(self) -> bool {
+        table::CODES.get(&self.0).is_some_and(|c| c.main.is_none())
+    }
+
+    /// Whether several regions share the code (1, 7, 39, 44, 47, 61, 212, 262, 290, 358, 590,
+    /// 599), so the region depends on the digits after it.
+    #[must_use]
+    pub fn is_shared(self) -> bool {
+        table::CODES.get(&self.0).is_some_and(|c| c.shared)
+    }
+
+    /// The code's main region (the region of `+1` is US), `None` when non-geographic.
+    #[must_use]
+    pub fn main_country(self) -> Option<Country> {
+        table::CODES.get(&self.0).and_then(|c| c.main)
+    }
+
+    /// Every calling code of the plan, in ascending order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        let mut codes: Vec<u16> = table::CODES.keys().copied().collect();
+        codes.sort_unstable();
+        codes.into_iter().map(Self)
+    }
+}
+
+impl serde::Serialize for CallingCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u16(self.0)
+    }
+}
+
+impl fmt::Display for CallingCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// What the numbering plan says about an international number.
+///
+/// A `Debug` print shows only the code and country, never the number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanMatch {
+    /// The number's calling code.
+    pub calling_code: CallingCode,
+    /// The country, `None` for non-geographic codes.
+    pub country: Option<Country>,
+    /// [`Basis::CallingCode`] when the code alone decides (single-region or non-geographic
+    /// codes), [`Basis::LeadingDigits`] when the code is shared and the digits after it were
+    /// consulted (including the fallback to the main region).
+    pub basis: Basis,
+}
+
+/// Splits the calling code off an international number given as ASCII digits (no `+`).
+///
+/// Returns the code and its length in digits, or `None` when no assigned code prefixes
+/// `digits` (or a byte is not a digit before a code was found).
+///
+/// ```
+/// use residency_core::plan::split_calling_code;
+/// assert_eq!(split_calling_code(b"5511987654321").map(|(c, n)| (c.get(), n)), Some((55, 2)));
+/// assert_eq!(split_calling_code(b"0049"), None);
+/// ```
+#[must_use]
+pub fn split_calling_code(digits: &[u8]) -> Option<(CallingCode, usize)> {
+    let mut value: u16 = 0;
+    for (i, &d) in digits.iter().take(3).enumerate() {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u16::from(d - b'0');
+        if value == 0 {
+            return None;
+        }
+        if table::CODES.contains_key(&value) {
+            return Some((CallingCode(value), i + 1));
+        }
+    }
+    None
+}
+
+/// The calling code and country of an international number given as ASCII digits (no `+`).
+///
+/// `None` means no assigned calling code prefixes the digits. Only the leading digits are
+/// read (the code plus at most 6 more); the length of the number is not checked here (see
+/// [`crate::attribution::normalize_phone`]). Never allocates, never panics.
+#[must_use]
+pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
+    let (calling_code, n) = split_calling_code(digits)?;
+    let code = table::CODES.get(&calling_code.0)?;
+    if !code.shared {
+        return Some(PlanMatch {
+            calling_code,
+            country: code.main,
+            basis: Basis::CallingCode,
+        });
+    }
+    let rest = digits.get(n..).unwrap_or_default();
+    let depth = usize::from(code.prefix_depth).min(rest.len());
+    // Prefix values of every length up to `depth`, then the longest listed one wins.
+    let mut values = [0u64; 6];
+    let mut acc = 0u64;
+    let mut usable = 0;
+    for (slot, &d) in values.iter_mut().zip(rest.iter().take(depth)) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        acc = acc * 10 + u64::from(d - b'0');
+        *slot = acc;
+        usable += 1;
+    }
+    let base = u64::from(calling_code.0) * 1_000_000;
+    let country = (1..=usable)
+        .rev()
+        .find_map(|len| {
+            let value = values.get(len - 1)?;
+            table::PREFIXES.get(&(len as u64 * 1_000_000_000 + base + value))
+        })
+        .copied()
+        .or(code.main);
+    Some(PlanMatch {
+        calling_code,
+        country,
+        basis: Basis::LeadingDigits,
+    })
+}
+
+/// Shortest and longest national significant number (digits after the calling code) that
+/// any region of `code` allows, from the metadata's possible lengths.
+///
+/// Meant for plausibility checks (a free-text scanner), not validation.
+///
+/// ```
+/// use residency_core::plan::{national_lengths, CallingCode};
+/// assert_eq!(national_lengths(CallingCode::new(33).unwrap()), Some((9, 9)));
+/// ```
+#[must_use]
+pub fn national_lengths(code: CallingCode) -> Option<(u8, u8)> {
+    table::CODES
+        .get(&code.0)
+        .map(|c| (c.nsn_min, c.nsn_max))
+        .filter(|&(min, max)| min > 0 && min <= max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn country(digits: &str) -> Option<Country> {
+        lookup(digits.as_bytes()).and_then(|m| m.country)
+    }
+
+    fn cc(s: &'static str) -> Option<Country> {
+        Some(Country::from_static(s))
+    }
+
+    #[test]
+    fn table_has_every_code_from_the_issue() {
+        assert_eq!(CallingCode::all().count(), 215);
+        let non_geo: Vec<u16> = CallingCode::all()
+            .filter(|c| c.is_non_geographic())
+            .map(CallingCode::get)
+            .collect();
+        assert_eq!(non_geo, [800, 808, 870, 878, 881, 882, 883, 888, 979]);
+        let shared: Vec<u16> = CallingCode::all()
+            .filter(|c| c.is_shared())
+            .map(CallingCode::get)
+            .collect();
+        assert_eq!(shared, [1, 7, 39, 44, 47, 61, 212, 262, 290, 358, 590, 599]);
+    }
+
+    #[test]
+    fn shared_codes_split_by_leading_digits() {
+        assert_eq!(country("12125550123"), cc("US"));
+        assert_eq!(country("14165550123"), cc("CA"));
+        assert_eq!(country("18765550123"), cc("JM"));
+        assert_eq!(country("18002345678"), cc("US"));
+        assert_eq!(country("18001123456"), cc("DO"));
+        assert_eq!(country("79161234567"), cc("RU"));
+        assert_eq!(country("77012345678"), cc("KZ"));
+        assert_eq!(country("441481123456"), cc("GG"));
+        assert_eq!(country("441534123456"), cc("JE"));
+        assert_eq!(country("447624123456"), cc("IM"));
+        assert_eq!(country("447700900123"), cc("GB"));
+        assert_eq!(country("390669812345"), cc("VA"));
+        assert_eq!(country("390612345678"), cc("IT"));
+        assert_eq!(country("4779012345"), cc("SJ"));
+        assert_eq!(country("35818123456"), cc("AX"));
+        assert_eq!(country("358401234567"), cc("FI"));
+        assert_eq!(country("262269601234"), cc("YT"));
+        assert_eq!(country("262262123456"), cc("RE"));
+        assert_eq!(country("590590271234"), cc("BL"));
+        assert_eq!(country("590690001234"), cc("GP"));
+        assert_eq!(country("5993181234"), cc("BQ"));
+        assert_eq!(country("5999461234"), cc("CW"));
+        assert_eq!(country("29081234"), cc("TA"));
+        assert_eq!(country("29022123"), cc("SH"));
+        assert_eq!(country("212528123456"), cc("MA"));
+        assert_eq!(country("61891621234"), cc("CC"));
+        assert_eq!(country("61412345678"), cc("AU"));
+    }
+
+    #[test]
+    fn short_input_under_a_shared_code_falls_back_to_the_main_region() {
+        assert_eq!(country("1"), cc("US"));
+        assert_eq!(country("187"), cc("US"));
+        assert_eq!(country("4414"), cc("GB"));
+        let m = lookup(b"44").unwrap();
+        assert_eq!(m.basis, Basis::LeadingDigits);
+    }
+
+    #[test]
+    fn non_geographic_and_unknown_codes() {
+        let m = lookup(b"80012345678").unwrap();
+        assert_eq!((m.calling_code.get(), m.country), (800, None));
+        assert!(lookup(b"").is_none());
+        assert!(lookup(b"0").is_none());
+        assert!(lookup(b"28012").is_none());
+        assert!(lookup(b"+49").is_none());
+        assert!(lookup(b"4x").is_none());
+    }
+
+    #[test]
+    fn non_digits_after_the_code_stop_the_prefix_walk() {
+        assert_eq!(country("1876x"), cc("JM"));
+        assert_eq!(country("18x6"), cc("US"));
+    }
+
+    #[test]
+    fn national_lengths_cover_known_numbers() {
+        let (min, max) = national_lengths(CallingCode::new(49).unwrap()).unwrap();
+        assert!(min <= 11 && max >= 11);
+        let (min, max) = national_lengths(CallingCode::new(1).unwrap()).unwrap();
+        assert!(min <= 10 && max == 10);
+        for code in CallingCode::all() {
+            let (min, max) = national_lengths(code).unwrap();
+            assert!(min >= 2 && max <= 17 && min <= max, "{code}");
+        }
+    }
+}
