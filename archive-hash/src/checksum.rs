@@ -208,7 +208,12 @@ mod tests {
     #[test]
     fn placeholders_are_unverifiable_not_errors() {
         let d = Sha256::digest(b"x");
-        for v in ["4654+8g=", "STICKER_HASH", "a1b2c3d4e5f6...", &"z".repeat(64)] {
+        for v in [
+            "4654+8g=",
+            "STICKER_HASH",
+            "a1b2c3d4e5f6...",
+            &"z".repeat(64),
+        ] {
             assert_eq!(
                 verify_cloud_media(Some(v), &d),
                 Verification::Unverifiable {

@@ -72,7 +72,11 @@ impl Sha256 {
             match (hi, lo) {
                 (Some(h), Some(l)) => *o = (h << 4) | l,
                 (None, _) => return Err(DigestParseError::InvalidHex { position: 2 * i }),
-                (_, None) => return Err(DigestParseError::InvalidHex { position: 2 * i + 1 }),
+                (_, None) => {
+                    return Err(DigestParseError::InvalidHex {
+                        position: 2 * i + 1,
+                    });
+                }
             }
         }
         Ok(Self(out))
@@ -274,6 +278,9 @@ mod tests {
 
     #[test]
     fn debug_shows_hex() {
-        assert_eq!(format!("{:?}", Sha256::digest(b"")), format!("Sha256({EMPTY})"));
+        assert_eq!(
+            format!("{:?}", Sha256::digest(b"")),
+            format!("Sha256({EMPTY})")
+        );
     }
 }

@@ -122,10 +122,10 @@ impl Hasher {
     pub fn update(&mut self, chunk: &[u8]) -> Result<(), Error> {
         let n = u64::try_from(chunk.len()).unwrap_or(u64::MAX);
         let new_len = self.len.saturating_add(n);
-        if let Some(limit) = self.bound() {
-            if new_len > limit {
-                return Err(Error::TooLarge { limit });
-            }
+        if let Some(limit) = self.bound()
+            && new_len > limit
+        {
+            return Err(Error::TooLarge { limit });
         }
         self.inner.update(chunk);
         self.len = new_len;
@@ -178,13 +178,13 @@ impl Hasher {
 
     /// The digest and size, checking the expected length if one was set.
     pub fn finish(self) -> Result<MediaDigest, Error> {
-        if let Some(expected) = self.expected {
-            if self.len < expected {
-                return Err(Error::Truncated {
-                    expected,
-                    actual: self.len,
-                });
-            }
+        if let Some(expected) = self.expected
+            && self.len < expected
+        {
+            return Err(Error::Truncated {
+                expected,
+                actual: self.len,
+            });
         }
         Ok(MediaDigest {
             sha256: Sha256::from_bytes(self.inner.finalize().into()),
@@ -203,7 +203,10 @@ impl Hasher {
 ///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 /// # Ok::<(), archive_hash::Error>(())
 /// ```
-pub fn hash_reader<R: Read + ?Sized>(reader: &mut R, limit: Option<u64>) -> Result<MediaDigest, Error> {
+pub fn hash_reader<R: Read + ?Sized>(
+    reader: &mut R,
+    limit: Option<u64>,
+) -> Result<MediaDigest, Error> {
     let mut h = Hasher::new();
     if let Some(l) = limit {
         h = h.with_limit(l);
@@ -242,7 +245,9 @@ mod tests {
             match self.calls {
                 1 => Err(io::Error::from(io::ErrorKind::Interrupted)),
                 2 => {
-                    buf.get_mut(..3).map(|b| b.copy_from_slice(b"abc"));
+                    if let Some(b) = buf.get_mut(..3) {
+                        b.copy_from_slice(b"abc");
+                    }
                     Ok(3)
                 }
                 _ => Ok(0),
@@ -299,7 +304,10 @@ mod tests {
                 actual: 3
             })
         ));
-        assert!(matches!(h.update(b"def"), Err(Error::TooLarge { limit: 5 })));
+        assert!(matches!(
+            h.update(b"def"),
+            Err(Error::TooLarge { limit: 5 })
+        ));
         h.update(b"de").unwrap();
         assert_eq!(h.finish().unwrap().size, 5);
 

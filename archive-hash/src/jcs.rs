@@ -17,7 +17,8 @@
 //! # Numbers
 //! Every number is read as an IEEE-754 double (correctly rounded; integers beyond 2^53 lose
 //! precision, as in any JCS implementation) and written with the ECMAScript algorithm over
-//! the shortest digits that round-trip, which Rust's float formatting provides. Numbers too
+//! the shortest digits that round-trip, closest to the exact value when several are equally
+//! short (from `ryu`; Rust's own `{:e}` formatting does not always pick the closest). Numbers too
 //! large for a double (`1e400`) are refused rather than written as infinity.
 
 use std::fmt;
@@ -108,16 +109,24 @@ fn write_number(out: &mut String, v: f64) {
     if v < 0.0 {
         out.push('-');
     }
-    // Shortest round-trip digits, e.g. "1.2345e-7" -> digits "12345", exponent -7.
-    let sci = format!("{:e}", v.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // Shortest round-trip digits, closest to the value among equally short candidates
+    // (what ECMAScript requires; ryu guarantees it). Normalize whatever layout ryu picks
+    // ("1.5e-7", "123.0", "1e21") to digits without leading or trailing zeros and the
+    // position `n` of the decimal point relative to them.
+    let mut buf = ryu::Buffer::new();
+    let text = buf.format_finite(v.abs());
+    let (mantissa, exp) = text.split_once(['e', 'E']).unwrap_or((text, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
+    let point = mantissa.find('.').unwrap_or(mantissa.len());
+    let mut n = i32::try_from(point).unwrap_or(0) + exp;
+    let all: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let trimmed = all.trim_start_matches('0');
+    n -= i32::try_from(all.len() - trimmed.len()).unwrap_or(0);
+    let digits = trimmed.trim_end_matches('0');
     let k = i32::try_from(digits.len()).unwrap_or(i32::MAX);
-    let n = exp + 1;
     let zeros = |count: i32| "0".repeat(usize::try_from(count).unwrap_or(0));
     if k <= n && n <= 21 {
-        out.push_str(&digits);
+        out.push_str(digits);
         out.push_str(&zeros(n - k));
     } else if 0 < n && n <= 21 {
         let split = usize::try_from(n).unwrap_or(0);
@@ -128,7 +137,7 @@ fn write_number(out: &mut String, v: f64) {
     } else if -6 < n && n <= 0 {
         out.push_str("0.");
         out.push_str(&zeros(-n));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         let (first, rest) = digits.split_at(1.min(digits.len()));
         out.push_str(first);
@@ -194,7 +203,7 @@ enum Value {
     Bool(bool),
     Number(f64),
     String(String),
-    Array(Vec<Value>),
+    Array(Vec<Self>),
     Object(Vec<Member>),
 }
 
@@ -561,12 +570,18 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(canon("[1.0,-0.0,1E2,0.1,1e-7,123e-2,5e-324]"), "[1,0,100,0.1,1e-7,1.23,5e-324]");
+        assert_eq!(
+            canon("[1.0,-0.0,1E2,0.1,1e-7,123e-2,5e-324]"),
+            "[1,0,100,0.1,1e-7,1.23,5e-324]"
+        );
     }
 
     #[test]
     fn rejects_non_i_json() {
-        assert_eq!(reason(br#"{"a":1,"b":2,"a":3}"#), ("has a duplicate key", 13));
+        assert_eq!(
+            reason(br#"{"a":1,"b":2,"a":3}"#),
+            ("has a duplicate key", 13)
+        );
         assert_eq!(reason(br#"["\ud800"]"#).0, "has a lone surrogate");
         assert_eq!(reason(br#"["\udc00\ud800"]"#).0, "has a lone surrogate");
         assert_eq!(reason(br#"["\ud800\u0041"]"#).0, "has a lone surrogate");
@@ -575,7 +590,10 @@ mod tests {
         assert_eq!(reason(b"[01]").0, "expects , or ] in array");
         assert_eq!(reason(b"[1.]").0, "has an invalid number");
         assert_eq!(reason(b"{\"a\":1} x").0, "has trailing characters");
-        assert_eq!(reason(b"\"a\x01\"").0, "has a control character in a string");
+        assert_eq!(
+            reason(b"\"a\x01\"").0,
+            "has a control character in a string"
+        );
         assert_eq!(reason(b"\"\xff\"").0, "is not utf-8");
         assert_eq!(reason(b"").0, "ends unexpectedly");
         assert_eq!(reason(b"[\"abc").0, "has an unterminated string");

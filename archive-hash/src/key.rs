@@ -221,8 +221,8 @@ fn is_plain(b: u8) -> bool {
 
 /// Escapes a message id into one safe path segment, reversibly.
 ///
-/// Letters, digits and `-_=` stay; a `.` stays unless it comes first or follows another
-/// `.`; every other byte becomes `%XX` (uppercase hex). So `/`, `%`, control characters and
+/// Letters, digits and `-_=` stay; a `.` stays unless it comes first, comes last (the
+/// extension's dot follows it) or follows another `.`; every other byte becomes `%XX` (uppercase hex). So `/`, `%`, control characters and
 /// `..` never appear, and [`unescape_message_id`] gives back the exact input. Empty ids and
 /// ids longer than [`MAX_MESSAGE_ID_LEN`] bytes are refused.
 ///
@@ -245,8 +245,9 @@ pub fn escape_message_id(id: &str) -> Result<String, Error> {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(id.len() + 8);
     let mut prev: Option<u8> = None;
-    for b in id.bytes() {
-        let keep = is_plain(b) || (b == b'.' && prev.is_some_and(|p| p != b'.'));
+    for (i, b) in id.bytes().enumerate() {
+        let last = i + 1 == id.len();
+        let keep = is_plain(b) || (b == b'.' && !last && prev.is_some_and(|p| p != b'.'));
         if keep {
             out.push(char::from(b));
         } else {
@@ -386,6 +387,7 @@ mod tests {
         assert_eq!(escape_message_id("..").unwrap(), "%2E%2E");
         assert_eq!(escape_message_id(".a").unwrap(), "%2Ea");
         assert_eq!(escape_message_id("a..b").unwrap(), "a.%2Eb");
+        assert_eq!(escape_message_id("a.").unwrap(), "a%2E");
         assert_eq!(escape_message_id("a\nb").unwrap(), "a%0Ab");
         assert_eq!(escape_message_id("%2F").unwrap(), "%252F");
         assert_eq!(escape_message_id("é").unwrap(), "%C3%A9");
@@ -415,7 +417,10 @@ mod tests {
         for bad in ["", "EU", "eu/west", &"a".repeat(64)] {
             assert!(bad.parse::<RegionPrefix>().is_err(), "{bad}");
         }
-        let e = "4915123456789".parse::<Recipient>().unwrap_err().to_string();
+        let e = "4915123456789"
+            .parse::<Recipient>()
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("4915"), "{e}");
     }
 

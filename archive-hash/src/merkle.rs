@@ -260,7 +260,7 @@ fn check_consistency_sizes(old: u64, new: u64) -> Result<(), Error> {
     Err(Error::ConsistencySizes { old, new, reason })
 }
 
-fn hash32<'a>(bytes: &'a [u8], what: impl FnOnce() -> String) -> Result<&'a [u8; 32], Error> {
+fn hash32(bytes: &[u8], what: impl FnOnce() -> String) -> Result<&[u8; 32], Error> {
     <&[u8; 32]>::try_from(bytes).map_err(|_| Error::HashLength {
         what: what(),
         len: bytes.len(),
@@ -447,7 +447,11 @@ mod tests {
             log.append(l);
         }
         for size in 0..=40 {
-            assert_eq!(log.root_at(size).unwrap(), mth(&leaves[..size as usize]), "{size}");
+            assert_eq!(
+                log.root_at(size).unwrap(),
+                mth(&leaves[..size as usize]),
+                "{size}"
+            );
         }
         assert!(matches!(
             log.root_at(41),
@@ -491,7 +495,10 @@ mod tests {
         ));
         assert!(matches!(
             log.consistency_proof(0, 2),
-            Err(Error::ConsistencySizes { reason: "old size is zero", .. })
+            Err(Error::ConsistencySizes {
+                reason: "old size is zero",
+                ..
+            })
         ));
         assert!(matches!(
             log.consistency_proof(2, 1),

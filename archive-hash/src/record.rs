@@ -134,8 +134,13 @@ mod tests {
         let back: ArchiveRecord = serde_json::from_slice(&j).unwrap();
         assert_eq!(back, r);
         let c = String::from_utf8(r.canonical_json().unwrap()).unwrap();
-        assert!(c.starts_with("{\"archived_at\":1704067200,\"media_sha256\":"), "{c}");
-        assert!(c.contains("\"verification\":{\"outcome\":\"unverifiable\",\"reason\":\"malformed\"}"));
+        assert!(
+            c.starts_with("{\"archived_at\":1704067200,\"media_sha256\":"),
+            "{c}"
+        );
+        assert!(
+            c.contains("\"verification\":{\"outcome\":\"unverifiable\",\"reason\":\"malformed\"}")
+        );
     }
 
     #[test]

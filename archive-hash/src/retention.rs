@@ -127,7 +127,10 @@ impl PolicyDocument {
             );
         }
         if !(1..=8760).contains(&p.backup_frequency_hours) {
-            return fail("retention_policy.backup_frequency_hours", "must be 1 to 8760");
+            return fail(
+                "retention_policy.backup_frequency_hours",
+                "must be 1 to 8760",
+            );
         }
         if l.destination.trim().is_empty() || l.destination.len() > 512 {
             return fail("compliance_logging.destination", "must be 1 to 512 bytes");
@@ -340,12 +343,28 @@ mod tests {
 
     #[test]
     fn invalid_fields_are_named() {
-        let cases: [(fn(&mut PolicyDocument), &str); 6] = [
-            (|d| d.retention_policy.message_storage_days = 0, "retention_policy.message_storage_days"),
-            (|d| d.retention_policy.media_storage_days = 400, "retention_policy.media_storage_days"),
-            (|d| d.retention_policy.encryption_algorithm = "DES".into(), "retention_policy.encryption_algorithm"),
-            (|d| d.retention_policy.backup_frequency_hours = 0, "retention_policy.backup_frequency_hours"),
-            (|d| d.compliance_logging.destination = " ".into(), "compliance_logging.destination"),
+        type Mutation = fn(&mut PolicyDocument);
+        let cases: [(Mutation, &str); 6] = [
+            (
+                |d| d.retention_policy.message_storage_days = 0,
+                "retention_policy.message_storage_days",
+            ),
+            (
+                |d| d.retention_policy.media_storage_days = 400,
+                "retention_policy.media_storage_days",
+            ),
+            (
+                |d| d.retention_policy.encryption_algorithm = "DES".into(),
+                "retention_policy.encryption_algorithm",
+            ),
+            (
+                |d| d.retention_policy.backup_frequency_hours = 0,
+                "retention_policy.backup_frequency_hours",
+            ),
+            (
+                |d| d.compliance_logging.destination = " ".into(),
+                "compliance_logging.destination",
+            ),
             (
                 |d| {
                     d.compliance_logging.include_payload = true;
@@ -369,7 +388,10 @@ mod tests {
         let mut v = serde_json::to_value(doc()).unwrap();
         v["retention_policy"]["mesage_storage_days"] = 3.into();
         let j = serde_json::to_vec(&v).unwrap();
-        assert!(matches!(PolicyDocument::from_json(&j), Err(Error::Json { .. })));
+        assert!(matches!(
+            PolicyDocument::from_json(&j),
+            Err(Error::Json { .. })
+        ));
         assert!(PolicyDocument::from_json(b"{").is_err());
     }
 
@@ -380,9 +402,18 @@ mod tests {
         assert_eq!(RetentionRules::mifid_ii(5).unwrap().expire_after_days, 1827);
         assert!(RetentionRules::mifid_ii(4).is_err());
         let d = doc();
-        assert_eq!(RetentionClass::Standard.rules(&d, true).expire_after_days, 180);
-        assert_eq!(RetentionClass::Standard.rules(&d, false).expire_after_days, 365);
-        assert_eq!(RetentionClass::Finra.rules(&d, true), RetentionRules::finra());
+        assert_eq!(
+            RetentionClass::Standard.rules(&d, true).expire_after_days,
+            180
+        );
+        assert_eq!(
+            RetentionClass::Standard.rules(&d, false).expire_after_days,
+            365
+        );
+        assert_eq!(
+            RetentionClass::Finra.rules(&d, true),
+            RetentionRules::finra()
+        );
         assert_eq!(
             serde_json::to_string(&RetentionClass::MifidIi).unwrap(),
             "\"mifid_ii\""

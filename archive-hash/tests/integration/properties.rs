@@ -1,0 +1,144 @@
+//! Properties that must hold for every input.
+
+use archive_hash::merkle::{self, MerkleLog};
+use archive_hash::{
+    ArchiveKey, Recipient, RegionPrefix, Sha256, canonicalize, escape_message_id,
+    unescape_message_id,
+};
+use proptest::prelude::*;
+
+fn log_of(n: u64) -> MerkleLog {
+    let mut log = MerkleLog::new();
+    for i in 0..n {
+        log.append(&i.to_le_bytes());
+    }
+    log
+}
+
+fn flip(bytes: &mut [u8], bit: usize) {
+    let bit = bit % (bytes.len() * 8);
+    bytes[bit / 8] ^= 1 << (bit % 8);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Any single-bit change in the leaf, any proof element or the root fails verification.
+    #[test]
+    fn inclusion_fails_on_any_bit_flip(size in 1u64..70, idx in any::<u64>(), target in any::<usize>(), bit in any::<usize>()) {
+        let log = log_of(size);
+        let index = idx % size;
+        let proof: Vec<[u8; 32]> = log.inclusion_proof(index, size).unwrap()
+            .iter().map(|h| *h.as_bytes()).collect();
+        let mut leaf = *log.leaf_hash(index).unwrap().as_bytes();
+        let mut root = *log.root_at(size).unwrap().as_bytes();
+        prop_assert!(merkle::verify_inclusion(index, size, leaf, &proof, root).is_ok());
+        let mut proof = proof;
+        let slots = proof.len() + 2;
+        match target % slots {
+            0 => flip(&mut leaf, bit),
+            1 => flip(&mut root, bit),
+            k => flip(&mut proof[k - 2], bit),
+        }
+        prop_assert!(merkle::verify_inclusion(index, size, leaf, &proof, root).is_err());
+    }
+
+    /// Any single-bit change in either root or any proof element fails verification.
+    #[test]
+    fn consistency_fails_on_any_bit_flip(new in 2u64..70, old_seed in any::<u64>(), target in any::<usize>(), bit in any::<usize>()) {
+        let log = log_of(new);
+        let old = 1 + old_seed % (new - 1);
+        let mut proof: Vec<[u8; 32]> = log.consistency_proof(old, new).unwrap()
+            .iter().map(|h| *h.as_bytes()).collect();
+        let mut r1 = *log.root_at(old).unwrap().as_bytes();
+        let mut r2 = *log.root_at(new).unwrap().as_bytes();
+        prop_assert!(merkle::verify_consistency(old, new, &proof, r1, r2).is_ok());
+        let slots = proof.len() + 2;
+        match target % slots {
+            0 => flip(&mut r1, bit),
+            1 => flip(&mut r2, bit),
+            k => flip(&mut proof[k - 2], bit),
+        }
+        prop_assert!(merkle::verify_consistency(old, new, &proof, r1, r2).is_err());
+    }
+
+    /// A changed leaf's data gives a different root.
+    #[test]
+    fn changing_one_leaf_changes_the_root(size in 1u64..50, idx in any::<u64>(), bit in 0usize..64) {
+        let index = idx % size;
+        let mut log = MerkleLog::new();
+        let mut altered = MerkleLog::new();
+        for i in 0..size {
+            log.append(&i.to_le_bytes());
+            let mut data = i.to_le_bytes();
+            if i == index {
+                flip(&mut data, bit);
+            }
+            altered.append(&data);
+        }
+        prop_assert_ne!(log.root(), altered.root());
+    }
+
+    /// Verification never panics on arbitrary proofs, indices and sizes.
+    #[test]
+    fn verification_never_panics(index in any::<u64>(), size in any::<u64>(), old in any::<u64>(),
+                                 proof in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..70),
+                                 root in prop::collection::vec(any::<u8>(), 0..40)) {
+        let _ = merkle::verify_inclusion(index, size, &root, &proof, &root);
+        let _ = merkle::verify_consistency(old, size, &proof, &root, &root);
+    }
+
+    /// Escaping is reversible and its output is one safe segment.
+    #[test]
+    fn escaped_ids_round_trip_and_stay_safe(id in "\\PC{1,64}|[./%\\\\\\x00-\\x1f]{1,16}") {
+        let e = escape_message_id(&id).unwrap();
+        prop_assert_eq!(unescape_message_id(&e).unwrap(), id);
+        prop_assert!(!e.contains('/'));
+        prop_assert!(!e.contains(".."));
+        prop_assert!(!e.starts_with('.'));
+        prop_assert!(e.bytes().all(|b| b.is_ascii_graphic()));
+    }
+
+    /// Distinct message ids never share a key, and every key stays under its prefix.
+    #[test]
+    fn keys_never_collide_or_escape(a in "[\\PC./%]{1,40}", b in "[\\PC./%]{1,40}", ts in 0u64..4_102_444_800) {
+        let r: Recipient = "p1:k1:0a1b2c".parse().unwrap();
+        let region: RegionPrefix = "eu".parse().unwrap();
+        let ka = ArchiveKey::new(Some(&region), ts, &r, &a, "image/jpeg").unwrap();
+        let kb = ArchiveKey::new(Some(&region), ts, &r, &b, "image/jpeg").unwrap();
+        prop_assert_eq!(a == b, ka == kb);
+        for k in [&ka, &kb] {
+            let s = k.as_str();
+            let prefix = "eu/archive/";
+            prop_assert!(s.starts_with(prefix));
+            let segments: Vec<&str> = s.split('/').collect();
+            prop_assert_eq!(segments.len(), 7);
+            prop_assert_eq!(segments[5], "p1:k1:0a1b2c");
+            prop_assert!(segments.iter().all(|seg| !seg.is_empty() && *seg != "." && *seg != ".."));
+            prop_assert!(!s.contains(".."));
+        }
+        prop_assert_eq!(ka.message_id().unwrap(), a);
+    }
+
+    /// Canonicalization never panics, and its output is a fixed point.
+    #[test]
+    fn canonicalize_is_idempotent(input in "[\\[\\]{}\",:0-9a-z.eE+\\- \\\\u]{0,40}") {
+        if let Ok(c) = canonicalize(input.as_bytes()) {
+            prop_assert_eq!(canonicalize(&c).unwrap(), c);
+        }
+    }
+
+    /// Canonical form does not depend on member order or whitespace.
+    #[test]
+    fn canonical_form_ignores_order(entries in prop::collection::btree_map("[a-zé😀]{0,6}", -1e6f64..1e6, 0..8)) {
+        let forward: Vec<String> = entries.iter()
+            .map(|(k, v)| format!("{}: {v}", serde_json::to_string(k).unwrap()))
+            .collect();
+        let mut backward = forward.clone();
+        backward.reverse();
+        let a = canonicalize(format!("{{{}}}", forward.join(",")).as_bytes()).unwrap();
+        let b = canonicalize(format!("{{ {} }}", backward.join(" , ")).as_bytes()).unwrap();
+        prop_assert_eq!(&a, &b);
+        prop_assert_eq!(Sha256::digest(&a), Sha256::digest(&b));
+    }
+}
