@@ -1,2 +1,76 @@
-//! Masking, keyed pseudonymization, anonymization and free-text PII detection for WhatsApp webhook payloads
+//! Masking, keyed pseudonymization, anonymized records and a free-text PII scanner for
+//! WhatsApp webhook payloads (Meta Cloud API and WASenderApi).
+//!
+//! Some data must leave its region: delivery counts for global reporting, log lines for the
+//! on-call engineer, a masked copy when a region fails over. This crate produces each of
+//! them without carrying personal data along:
+//!
+//! - [`phone`]: phone masks for logs (the seed's `4915****89`, configurable, never more than
+//!   half of the digits) and a calling-code-only mask;
+//! - [`pseudonym`] with [`PseudonymKey`]: keyed HMAC-SHA256 tokens such as
+//!   `ph_k1_3f9a0c1d2e4b5a69`, stable under one key, domain-separated per kind;
+//! - [`payload`]: shape-preserving masking of whole webhook bodies in three [`Mode`]s;
+//! - [`record`]: anonymized reporting records and the compliance log entry;
+//! - [`scan`]: a single-pass scanner for phones, e-mails, cards, IBANs and IPs in free text.
+//!
+//! ```
+//! use pii_mask::{Masker, PhoneMask, PseudonymKey, pseudonym::Kind, scan};
+//!
+//! // A log line.
+//! assert_eq!(PhoneMask::SEED.mask("4915123456789"), "4915****89");
+//!
+//! // An analytics join key.
+//! let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!")?;
+//! let token = key.pseudonymize(Kind::Phone, "+49 151 23456789");
+//! assert!(token.as_str().starts_with("ph_k1_"));
+//!
+//! // A whole body for failover: only calling codes survive.
+//! let body = br#"{"event":"messages.upsert","data":{"key":{"id":"M1","remoteJid":"4915123456789@s.whatsapp.net"}}}"#;
+//! let out = Masker::strip().mask(body)?;
+//! assert!(String::from_utf8(out).unwrap().contains(r#""remoteJid":"49@s.whatsapp.net""#));
+//!
+//! // Free text.
+//! assert_eq!(scan::redact(b"mail jo@example.org"), b"mail [EMAIL]".to_vec());
+//! # Ok::<(), pii_mask::Error>(())
+//! ```
+//!
+//! # Threat model
+//!
+//! | output | protects against | does not protect against |
+//! | --- | --- | --- |
+//! | [`Mode::Partial`] / [`PhoneMask`] | casual exposure in logs, dashboards and tickets: names, bodies, media and most digits are gone | re-identification by someone who holds other data: two to six digits of a number plus a timestamp can narrow a person down. It is masking for logs, **not anonymization** |
+//! | [`Mode::Pseudonym`] | disclosure of identities to analysts and reporting systems without the key; brute force of the phone space (every token is keyed, nothing is hashed without the key) | linkage: tokens are stable under one key **by design**, so all events of one person stay joinable; anyone holding the key can test guesses. Pseudonymous data is still personal data under GDPR |
+//! | [`Mode::Strip`] | moving a payload into a region it may not live in during failover: only message ids, timestamps, types, statuses, business ids, calling codes and user-id country prefixes survive | inference from what survives (timing, message counts per business) |
+//! | [`record::AnonymizedRecord`] | identification: no phone, user id, message id or timestamp finer than an hour | small-cell disclosure when counts are tiny; aggregate before publishing |
+//! | [`scan`] | leaking structured PII (phones, e-mails, cards, IBANs, IPs) from free text | names, addresses and other unstructured PII in text: the scanner does not look for them, so mask bodies whole where that matters |
+//!
+//! Keys redact themselves in `Debug` and their keyed state is zeroized on drop. Errors never
+//! quote their input.
+//!
+//! # Untrusted input
+//!
+//! Every function takes arbitrary bytes without panicking. Payloads are parsed with
+//! `serde_json` (recursion limited to 128 levels); the scanner reads bytes, treats non-ASCII
+//! and invalid UTF-8 as separators, runs in linear time and allocates nothing.
+//!
+//! # Crate features
+//!
+//! None. The crate is sans-IO: no files, sockets, threads or clocks.
+
+// No unsafe code anywhere in this crate.
 #![forbid(unsafe_code)]
+// Every public item is documented.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod key;
+pub mod payload;
+pub mod phone;
+pub mod pseudonym;
+pub mod scan;
+
+pub use error::Error;
+pub use key::PseudonymKey;
+pub use payload::{Masker, Mode};
+pub use phone::PhoneMask;
+pub use pseudonym::Pseudonym;

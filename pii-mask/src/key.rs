@@ -1,0 +1,249 @@
+//! Operator keys for keyed pseudonyms.
+
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::Error;
+
+/// The MAC behind every pseudonym.
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// Longest key id, in bytes.
+pub const MAX_KEY_ID_LEN: usize = 16;
+
+/// A secret HMAC-SHA256 key with a short public id, used for [pseudonyms](crate::pseudonym).
+///
+/// The id is part of every token the key makes (`ph_k1_…`), so tokens made under an old key
+/// stay recognisable when the operator rotates to a new one. The secret never leaves this
+/// type: `Debug` prints `[REDACTED]`, and the keyed HMAC state is zeroized on drop (the raw
+/// secret bytes are not kept after construction).
+///
+/// ```
+/// use pii_mask::PseudonymKey;
+///
+/// let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!")?;
+/// assert_eq!(key.id(), "k1");
+/// assert_eq!(format!("{key:?}"), r#"PseudonymKey { id: "k1", secret: [REDACTED] }"#);
+/// # Ok::<(), pii_mask::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PseudonymKey {
+    id: KeyId,
+    mac: HmacSha256,
+}
+
+/// A validated key id: 1 to 16 lowercase ASCII letters or digits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct KeyId {
+    bytes: [u8; MAX_KEY_ID_LEN],
+    len: u8,
+}
+
+impl KeyId {
+    fn parse(id: &str) -> Result<Self, Error> {
+        let raw = id.as_bytes();
+        if raw.is_empty()
+            || raw.len() > MAX_KEY_ID_LEN
+            || !raw
+                .iter()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        {
+            return Err(Error::InvalidKeyId);
+        }
+        let mut bytes = [0u8; MAX_KEY_ID_LEN];
+        for (dst, src) in bytes.iter_mut().zip(raw) {
+            *dst = *src;
+        }
+        // `raw.len() <= 16` was checked above.
+        Ok(Self {
+            bytes,
+            len: raw.len() as u8,
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        let n = usize::from(self.len).min(MAX_KEY_ID_LEN);
+        // Only ASCII letters and digits were stored, so this cannot fail.
+        std::str::from_utf8(self.bytes.get(..n).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl PseudonymKey {
+    /// A key named `id` (1 to 16 lowercase ASCII letters or digits) with the given secret.
+    ///
+    /// Use at least 32 random bytes. An empty secret is refused with [`Error::EmptyKey`].
+    ///
+    /// ```
+    /// use pii_mask::{Error, PseudonymKey};
+    ///
+    /// assert!(matches!(PseudonymKey::new("k1", b""), Err(Error::EmptyKey)));
+    /// assert!(matches!(PseudonymKey::new("K 1", b"x"), Err(Error::InvalidKeyId)));
+    /// ```
+    pub fn new(id: &str, secret: &[u8]) -> Result<Self, Error> {
+        let id = KeyId::parse(id)?;
+        if secret.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        let mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::EmptyKey)?;
+        Ok(Self { id, mac })
+    }
+
+    /// A key named `id` whose secret is given in hex (upper or lower case).
+    ///
+    /// ```
+    /// use pii_mask::{Error, PseudonymKey};
+    ///
+    /// let key = PseudonymKey::from_hex("k2", "00ff10ab")?;
+    /// assert_eq!(key.id(), "k2");
+    /// assert!(matches!(
+    ///     PseudonymKey::from_hex("k2", "00fg"),
+    ///     Err(Error::InvalidHex { position: 3 })
+    /// ));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_hex(id: &str, hex: &str) -> Result<Self, Error> {
+        let secret = zeroize::Zeroizing::new(decode_hex(hex)?);
+        Self::new(id, &secret)
+    }
+
+    /// A key whose id is derived from the secret itself: `k` and the first 6 hex digits of
+    /// `HMAC(secret, "pii-mask/v1\0key-id")`.
+    ///
+    /// Handy where an operator passes only a secret (the `residency mask --key` flag): a
+    /// rotated secret gets a new id without anyone naming it. The 24-bit fingerprint reveals
+    /// nothing usable about a secret of normal strength.
+    ///
+    /// ```
+    /// use pii_mask::PseudonymKey;
+    ///
+    /// let a = PseudonymKey::from_secret(b"secret one")?;
+    /// let b = PseudonymKey::from_secret(b"secret two")?;
+    /// assert_eq!(a.id().len(), 7);
+    /// assert_ne!(a.id(), b.id());
+    /// # Ok::<(), pii_mask::Error>(())
+    /// ```
+    pub fn from_secret(secret: &[u8]) -> Result<Self, Error> {
+        if secret.is_empty() {
+            return Err(Error::EmptyKey);
+        }
+        let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::EmptyKey)?;
+        mac.update(b"pii-mask/v1\0key-id");
+        let tag = mac.finalize().into_bytes();
+        let mut id = String::with_capacity(7);
+        id.push('k');
+        for b in tag.iter().take(3) {
+            push_hex(&mut id, *b);
+        }
+        Self::new(&id, secret)
+    }
+
+    /// The key's public id, as it appears in tokens.
+    pub fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    /// A fresh copy of the keyed MAC state.
+    pub(crate) fn mac(&self) -> HmacSha256 {
+        self.mac.clone()
+    }
+}
+
+impl fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PseudonymKey")
+            .field("id", &self.id())
+            .field("secret", &format_args!("[REDACTED]"))
+            .finish()
+    }
+}
+
+/// Appends the two lowercase hex digits of `b`.
+pub(crate) fn push_hex(out: &mut String, b: u8) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(DIGITS[usize::from(b >> 4)]));
+    out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+}
+
+/// Decodes a hex string into bytes; errors name the offending position.
+fn decode_hex(hex: &str) -> Result<Vec<u8>, Error> {
+    let raw = hex.as_bytes();
+    let mut out = Vec::with_capacity(raw.len() / 2);
+    let mut pairs = raw.chunks_exact(2);
+    for (i, pair) in pairs.by_ref().enumerate() {
+        let mut byte = 0u8;
+        for (j, c) in pair.iter().enumerate() {
+            let v = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                b'A'..=b'F' => c - b'A' + 10,
+                _ => return Err(Error::InvalidHex { position: 2 * i + j }),
+            };
+            byte = (byte << 4) | v;
+        }
+        out.push(byte);
+    }
+    if !pairs.remainder().is_empty() {
+        return Err(Error::InvalidHex {
+            position: raw.len(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let key = PseudonymKey::from_hex("k1", "73656372657431323334").unwrap();
+        let shown = format!("{key:?}");
+        assert_eq!(shown, r#"PseudonymKey { id: "k1", secret: [REDACTED] }"#);
+        assert!(!shown.contains("7365"));
+        assert!(!shown.contains("secret1234"));
+    }
+
+    #[test]
+    fn rejects_empty_and_malformed_keys() {
+        assert!(matches!(PseudonymKey::new("k1", b""), Err(Error::EmptyKey)));
+        assert!(matches!(PseudonymKey::from_hex("k1", ""), Err(Error::EmptyKey)));
+        assert!(matches!(PseudonymKey::from_secret(b""), Err(Error::EmptyKey)));
+        assert!(matches!(
+            PseudonymKey::from_hex("k1", "abc"),
+            Err(Error::InvalidHex { position: 3 })
+        ));
+        assert!(matches!(
+            PseudonymKey::from_hex("k1", "zz"),
+            Err(Error::InvalidHex { position: 0 })
+        ));
+        for bad in ["", "K1", "k_1", "k1k1k1k1k1k1k1k1k", "é"] {
+            assert!(
+                matches!(PseudonymKey::new(bad, b"x"), Err(Error::InvalidKeyId)),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(PseudonymKey::new("abcdefgh12345678", b"x").unwrap().id(), "abcdefgh12345678");
+    }
+
+    #[test]
+    fn error_messages_do_not_echo_the_input() {
+        let e = PseudonymKey::from_hex("k1", "deadbeefXY").unwrap_err();
+        assert_eq!(e.to_string(), "invalid hex key at position 8");
+    }
+
+    #[test]
+    fn hex_decoding_accepts_both_cases() {
+        assert_eq!(decode_hex("00fFaA").unwrap(), vec![0x00, 0xff, 0xaa]);
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_well_formed() {
+        let a = PseudonymKey::from_secret(b"s").unwrap();
+        let b = PseudonymKey::from_secret(b"s").unwrap();
+        assert_eq!(a.id(), b.id());
+        assert!(a.id().starts_with('k'));
+        assert!(a.id()[1..].bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+}

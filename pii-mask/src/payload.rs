@@ -1,0 +1,534 @@
+//! Shape-preserving masking of whole webhook bodies, for both providers.
+//!
+//! [`Masker::mask`] parses a body, rewrites every personal-data field according to its
+//! [`Mode`], and serializes it back as compact JSON. The output has the same shape as the
+//! input: the same keys in the same order, the same JSON types (a string stays a string, a
+//! number a number), arrays of the same length. Fields that carry no personal data (message
+//! ids, timestamps, types, statuses, business ids, pricing, error codes) are left as they
+//! are, so the masked body still parses with `wa-payload` and still routes.
+//!
+//! | field class | examples | `partial` | `pseudonym` | `strip` |
+//! | --- | --- | --- | --- | --- |
+//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` | calling code `49` |
+//! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
+//! | LID | WASender `senderLid`, `…@lid` | `****89@lid` | `uid_k1_…@lid` | `@lid` |
+//! | user id | `*user_id` (`US.1349…`) | `US.****18` | `US.uid_k1_…` | `US.` |
+//! | name | profile `name`, `username`, contact-card names, `pushName`, `notify`, `verifiedName`, group `subject` | `[REDACTED]` | `nm_k1_…` | `""` |
+//! | text | `body`, `caption`, `text`, `conversation`, `messageBody`, `filename`, `vcard`, order text, `response_json`, system bodies, error `details`, addresses, e-mails | `[REDACTED]` | `tx_k1_…` | `""` |
+//! | opaque | `ctwa_clid`, identity `hash`, `biz_opaque_callback_data`, `mediaKey`, `jpegThumbnail`, `sdp`, `qr` | `[REDACTED]` | `id_k1_…` | `""` |
+//! | URL | media `url`, `image_url`, `imgUrl`, `directPath`, `source_url` | `https://host/[REDACTED]` | same as partial | `""` |
+//! | coordinate | `latitude`, `longitude`, `degreesLatitude` | rounded to 0.1° | rounded to 0.1° | `0` |
+//!
+//! Numbers found in a phone, id, name or text field become `0`; booleans and nulls are kept.
+//!
+//! ```
+//! use pii_mask::{Masker, Mode};
+//!
+//! let body = br#"{"event":"messages.upsert","timestamp":1,"data":{"messages":{"key":{"id":"M1","fromMe":false,"remoteJid":"4915123456789@s.whatsapp.net"},"pushName":"Jo","message":{"conversation":"hi there"}}}}"#;
+//! let out = Masker::strip().mask(body)?;
+//! assert_eq!(
+//!     String::from_utf8(out).unwrap(),
+//!     r#"{"event":"messages.upsert","timestamp":1,"data":{"messages":{"key":{"id":"M1","fromMe":false,"remoteJid":"49@s.whatsapp.net"},"pushName":"","message":{"conversation":""}}}}"#
+//! );
+//! # Ok::<(), pii_mask::Error>(())
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde_json::{Map, Value};
+
+use crate::phone::{self, PhoneMask, STARS};
+use crate::pseudonym::Kind;
+use crate::{Error, PseudonymKey};
+
+/// What replaces the personal data of a masked payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// For logs: phones keep a few digits (the seed's `4915****89`), everything else
+    /// personal is replaced by `[REDACTED]`. The default.
+    #[default]
+    Partial,
+    /// For analytics: each value becomes its keyed [pseudonym](crate::pseudonym), so the
+    /// same person gets the same token across payloads under one key.
+    Pseudonym,
+    /// For failover into a region the data may not live in: personal fields are emptied,
+    /// and phone fields keep only their calling code.
+    Strip,
+}
+
+impl Mode {
+    /// The mode's name: `partial`, `pseudonym` or `strip`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Partial => "partial",
+            Self::Pseudonym => "pseudonym",
+            Self::Strip => "strip",
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = Error;
+
+    /// ```
+    /// assert_eq!("strip".parse::<pii_mask::Mode>().unwrap(), pii_mask::Mode::Strip);
+    /// assert!("STRIP".parse::<pii_mask::Mode>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "partial" => Ok(Self::Partial),
+            "pseudonym" => Ok(Self::Pseudonym),
+            "strip" => Ok(Self::Strip),
+            _ => Err(Error::UnknownMode),
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Placeholder for personal text in [`Mode::Partial`].
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Masks webhook bodies in one [`Mode`].
+///
+/// `Debug` shows the mode and the key id, never the key.
+#[derive(Debug, Clone)]
+pub struct Masker {
+    mode: Mode,
+    key: Option<PseudonymKey>,
+    phone: PhoneMask,
+}
+
+impl Masker {
+    /// A masker for logs ([`Mode::Partial`]) with the seed's phone format.
+    pub fn partial() -> Self {
+        Self {
+            mode: Mode::Partial,
+            key: None,
+            phone: PhoneMask::SEED,
+        }
+    }
+
+    /// A masker for analytics ([`Mode::Pseudonym`]) under `key`.
+    pub fn pseudonym(key: PseudonymKey) -> Self {
+        Self {
+            mode: Mode::Pseudonym,
+            key: Some(key),
+            phone: PhoneMask::SEED,
+        }
+    }
+
+    /// A masker for failover ([`Mode::Strip`]).
+    pub fn strip() -> Self {
+        Self {
+            mode: Mode::Strip,
+            key: None,
+            phone: PhoneMask::SEED,
+        }
+    }
+
+    /// A masker in `mode`; [`Mode::Pseudonym`] needs a key ([`Error::MissingKey`]), the
+    /// other modes ignore it.
+    pub fn new(mode: Mode, key: Option<PseudonymKey>) -> Result<Self, Error> {
+        match (mode, key) {
+            (Mode::Pseudonym, Some(key)) => Ok(Self::pseudonym(key)),
+            (Mode::Pseudonym, None) => Err(Error::MissingKey),
+            (Mode::Partial, _) => Ok(Self::partial()),
+            (Mode::Strip, _) => Ok(Self::strip()),
+        }
+    }
+
+    /// The same masker with another phone format for [`Mode::Partial`].
+    pub fn with_phone_mask(mut self, phone: PhoneMask) -> Self {
+        self.phone = phone;
+        self
+    }
+
+    /// The mode.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Masks one webhook body of either provider and returns it as compact JSON.
+    ///
+    /// Fails with [`Error::Json`] when the body is not JSON and [`Error::Payload`] when it
+    /// is not a webhook `wa-payload` accepts; neither error carries any of the input.
+    pub fn mask(&self, body: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut value: Value = serde_json::from_slice(body).map_err(|e| Error::json(&e))?;
+        self.mask_value(&mut value)?;
+        serde_json::to_vec(&value).map_err(|e| Error::json(&e))
+    }
+
+    /// Masks an already parsed webhook body in place.
+    ///
+    /// The provider is recognised by the top-level `object` (Cloud API) or `event`
+    /// (WASender) key; other documents are refused with [`Error::Payload`].
+    pub fn mask_value(&self, value: &mut Value) -> Result<(), Error> {
+        let provider = match value {
+            Value::Object(map) if map.contains_key("object") => Provider::CloudApi,
+            Value::Object(map) if map.contains_key("event") => Provider::Wasender,
+            _ => return Err(Error::Payload),
+        };
+        let contacts_event = provider == Provider::Wasender
+            && value
+                .get("event")
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.starts_with("contacts."));
+        let ctx = Ctx {
+            provider,
+            contacts_event,
+        };
+        if let Value::Object(map) = value {
+            self.walk_map(map, None, ctx);
+        }
+        Ok(())
+    }
+
+    fn walk_map(&self, map: &mut Map<String, Value>, parent: Option<&str>, ctx: Ctx) {
+        for (key, child) in map.iter_mut() {
+            let class = classify(ctx, parent, key);
+            self.walk(child, key, class, ctx);
+        }
+    }
+
+    fn walk(&self, v: &mut Value, key: &str, class: Class, ctx: Ctx) {
+        match v {
+            Value::Object(map) => self.walk_map(map, Some(key), ctx),
+            Value::Array(items) => {
+                let element = match (class, ctx.provider) {
+                    (Class::Keep, Provider::Wasender) => Class::MaybeAddress,
+                    _ => class,
+                };
+                for item in items {
+                    self.walk(item, key, element, ctx);
+                }
+            }
+            Value::String(s) => {
+                if let Some(new) = self.string(class, s) {
+                    *s = new;
+                }
+            }
+            Value::Number(n) => {
+                if let Some(new) = self.number(class, n) {
+                    *n = new;
+                }
+            }
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+
+    fn string(&self, class: Class, s: &str) -> Option<String> {
+        Some(match class {
+            Class::Keep => return None,
+            Class::MaybeAddress => {
+                if s.contains('@') || looks_like_phone(s) {
+                    self.address(s)
+                } else {
+                    return None;
+                }
+            }
+            Class::Phone => self.address(s),
+            Class::UserId => self.user_id(s),
+            Class::Name => self.opaque(Kind::Name, s),
+            Class::Text | Class::Coord => self.opaque(Kind::Text, s),
+            Class::Opaque => self.opaque(Kind::Opaque, s),
+            Class::Url => match self.mode {
+                Mode::Strip => String::new(),
+                Mode::Partial | Mode::Pseudonym => url_origin(s),
+            },
+        })
+    }
+
+    fn number(&self, class: Class, n: &serde_json::Number) -> Option<serde_json::Number> {
+        match class {
+            Class::Keep | Class::MaybeAddress => None,
+            Class::Coord => {
+                let x = n.as_f64()?;
+                let coarse = match self.mode {
+                    Mode::Strip => 0.0,
+                    Mode::Partial | Mode::Pseudonym => (x * 10.0).round() / 10.0,
+                };
+                serde_json::Number::from_f64(coarse).or_else(|| Some(0.into()))
+            }
+            _ => Some(0.into()),
+        }
+    }
+
+    /// A phone number, or a JID whose user part is a phone number or a LID.
+    fn address(&self, s: &str) -> String {
+        let (user, domain) = match s.rsplit_once('@') {
+            Some((u, d)) => (u, Some(d)),
+            None => (s, None),
+        };
+        // `4915...:12@s.whatsapp.net`: a device suffix goes with the user.
+        let user = user.split_once(':').map_or(user, |(u, _)| u);
+        let is_lid = domain == Some("lid");
+        let masked = if is_lid {
+            match self.mode {
+                Mode::Partial => tail_mask(user),
+                Mode::Pseudonym => self.token(Kind::UserId, user),
+                Mode::Strip => String::new(),
+            }
+        } else {
+            match self.mode {
+                Mode::Partial => self.phone.mask(user),
+                Mode::Pseudonym => self.token(Kind::Phone, user),
+                Mode::Strip => phone::calling_code(user)
+                    .map(|c| c.get().to_string())
+                    .unwrap_or_default(),
+            }
+        };
+        match domain {
+            Some(d) => format!("{masked}@{d}"),
+            None => masked,
+        }
+    }
+
+    /// A business-scoped user id: the `CC.` country prefix survives every mode.
+    fn user_id(&self, s: &str) -> String {
+        let b = s.as_bytes();
+        let prefix_len = if b.len() > 3
+            && b.first().is_some_and(u8::is_ascii_uppercase)
+            && b.get(1).is_some_and(u8::is_ascii_uppercase)
+            && b.get(2) == Some(&b'.')
+        {
+            3
+        } else {
+            0
+        };
+        let (prefix, rest) = s.split_at(prefix_len);
+        let masked = match self.mode {
+            Mode::Partial => tail_mask(rest),
+            Mode::Pseudonym => self.token(Kind::UserId, s),
+            Mode::Strip => String::new(),
+        };
+        format!("{prefix}{masked}")
+    }
+
+    fn opaque(&self, kind: Kind, s: &str) -> String {
+        match self.mode {
+            Mode::Partial => REDACTED.to_owned(),
+            Mode::Pseudonym => self.token(kind, s),
+            Mode::Strip => String::new(),
+        }
+    }
+
+    fn token(&self, kind: Kind, s: &str) -> String {
+        match &self.key {
+            Some(key) => key.pseudonymize(kind, s).into_string(),
+            // Unreachable by construction (pseudonym mode always has a key); redact anyway.
+            None => REDACTED.to_owned(),
+        }
+    }
+}
+
+/// `****` and the last two characters, when at least eight characters hide behind it.
+fn tail_mask(s: &str) -> String {
+    let n = s.chars().count();
+    if n >= 8 {
+        let tail: String = s.chars().skip(n - 2).collect();
+        format!("{STARS}{tail}")
+    } else {
+        STARS.to_owned()
+    }
+}
+
+/// `scheme://host/[REDACTED]`, or `[REDACTED]` when `s` is not an absolute URL.
+fn url_origin(s: &str) -> String {
+    if let Some((scheme, rest)) = s.split_once("://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // Userinfo (`user:pass@host`) is personal too.
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        if !scheme.is_empty()
+            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
+            && !host.is_empty()
+        {
+            return format!("{scheme}://{host}/{REDACTED}");
+        }
+    }
+    REDACTED.to_owned()
+}
+
+/// `+`, digits, spaces and dashes only, with at least five digits.
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    digits >= 5
+        && s
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'(' | b')'))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Provider {
+    CloudApi,
+    Wasender,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ctx {
+    provider: Provider,
+    /// A WASender `contacts.*` event, whose `status` is the contact's about text.
+    contacts_event: bool,
+}
+
+/// What a field holds, which decides how each mode rewrites it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// No personal data: left as it is.
+    Keep,
+    /// A phone number or a JID.
+    Phone,
+    /// A WASender id that may be a JID or phone (chat ids, participants), or a message id.
+    MaybeAddress,
+    /// A business-scoped user id with a country prefix.
+    UserId,
+    /// A person's name.
+    Name,
+    /// Free text.
+    Text,
+    /// An identifier or secret with no useful structure.
+    Opaque,
+    /// A URL: its origin survives partial masking.
+    Url,
+    /// A latitude or longitude.
+    Coord,
+}
+
+/// The field rules: the class of `key` under `parent`.
+fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
+    match key {
+        // Phones and JIDs (both providers).
+        "from" | "wa_id" | "new_wa_id" | "recipient_id" | "recipient_participant_id" | "to"
+        | "phone" | "phone_number" | "customer" | "cleanedSenderPn" | "cleanedParticipantPn"
+        | "remoteJid" | "remoteJidAlt" | "senderPn" | "senderLid" | "participant"
+        | "participantPn" | "participantLid" | "participantAlt" | "userJid" | "owner"
+        | "caller" | "jid" | "lid" | "phoneNumber" => Class::Phone,
+        "id" => match (ctx.provider, parent) {
+            (Provider::CloudApi, Some("threads")) => Class::Phone,
+            (Provider::CloudApi, _) => Class::Keep,
+            (Provider::Wasender, Some("key")) => Class::Keep,
+            (Provider::Wasender, _) => Class::MaybeAddress,
+        },
+        k if k.ends_with("user_id") => Class::UserId,
+        // Names.
+        "name" if parent == Some("location") => Class::Text,
+        "name" | "first_name" | "last_name" | "middle_name" | "formatted_name" | "full_name"
+        | "username" | "pushName" | "notify" | "verifiedName" | "verifiedBizName"
+        | "subject" | "displayName" | "company" | "department" => Class::Name,
+        "prefix" | "suffix" if parent == Some("name") => Class::Name,
+        // Free text.
+        "body" | "caption" | "text" | "conversation" | "messageBody" | "filename"
+        | "fileName" | "vcard" | "response_json" | "details" | "payload" | "description"
+        | "desc" | "address" | "street" | "city" | "state" | "zip" | "email" | "birthday"
+        | "headline" | "emoji" | "matchedText" | "selectedDisplayText" | "contentText" => {
+            Class::Text
+        }
+        "title" if matches!(parent, Some("org" | "button_reply" | "list_reply")) => Class::Text,
+        "title" if ctx.provider == Provider::Wasender => Class::Text,
+        "country" | "country_code" if parent == Some("addresses") => Class::Text,
+        "status" if ctx.contacts_event => Class::Text,
+        // Opaque identifiers and secrets.
+        "ctwa_clid" | "hash" | "identity_key_hash" | "biz_opaque_callback_data" | "mediaKey"
+        | "jpegThumbnail" | "thumbnail" | "sdp" | "qr" => Class::Opaque,
+        // URLs.
+        "url" if parent == Some("urls") => Class::Text,
+        "url" | "image_url" | "video_url" | "thumbnail_url" | "source_url" | "imgUrl"
+        | "directPath" | "thumbnailDirectPath" => Class::Url,
+        // Coordinates.
+        "latitude" | "longitude" | "degreesLatitude" | "degreesLongitude" => Class::Coord,
+        _ => Class::Keep,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked(m: &Masker, json: &str) -> String {
+        String::from_utf8(m.mask(json.as_bytes()).unwrap()).unwrap()
+    }
+
+    const CLOUD: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234","user_id":"US.13491208655302741918"}],"messages":[{"from":"16505551234","id":"wamid.X","timestamp":"1744344496","type":"location","location":{"latitude":37.4611978,"longitude":-122.16165924072,"name":"Philz Coffee","url":"https://philzcoffee.com/menu"}}]},"field":"messages"}]}]}"#;
+
+    #[test]
+    fn partial_mode_on_a_cloud_payload() {
+        let out = masked(&Masker::partial(), CLOUD);
+        assert!(out.contains(r#""wa_id":"165****34""#), "{out}");
+        assert!(out.contains(r#""from":"165****34""#));
+        assert!(out.contains(r#""name":"[REDACTED]""#));
+        assert!(out.contains(r#""user_id":"US.****18""#));
+        assert!(out.contains(r#""latitude":37.5,"longitude":-122.2"#));
+        assert!(out.contains(r#""url":"https://philzcoffee.com/[REDACTED]""#));
+        assert!(out.contains(r#""display_phone_number":"15550783881""#));
+        assert!(out.contains(r#""id":"wamid.X","timestamp":"1744344496","type":"location""#));
+    }
+
+    #[test]
+    fn strip_mode_keeps_calling_codes_and_country_prefixes() {
+        let out = masked(&Masker::strip(), CLOUD);
+        assert!(out.contains(r#""wa_id":"1""#), "{out}");
+        assert!(out.contains(r#""user_id":"US.""#));
+        assert!(out.contains(r#""name":"""#));
+        assert!(out.contains(r#""latitude":0.0"#));
+    }
+
+    #[test]
+    fn pseudonym_mode_needs_a_key_and_is_stable() {
+        assert!(matches!(Masker::new(Mode::Pseudonym, None), Err(Error::MissingKey)));
+        let key = PseudonymKey::new("k1", b"secret").unwrap();
+        let m = Masker::new(Mode::Pseudonym, Some(key.clone())).unwrap();
+        let out = masked(&m, CLOUD);
+        let token = key.pseudonymize(Kind::Phone, "16505551234");
+        assert_eq!(out.matches(token.as_str()).count(), 2, "{out}");
+        assert!(out.contains(r#""user_id":"US.uid_k1_"#));
+        assert_eq!(out, masked(&m, CLOUD));
+    }
+
+    #[test]
+    fn wasender_jids_lids_and_chat_ids() {
+        let body = r#"{"event":"chats.upsert","timestamp":1,"data":[{"id":"4915123456789","name":"Jo"}],"x":{"key":{"id":"4915123456789","remoteJid":"123456789012@lid"}}}"#;
+        let out = masked(&Masker::partial(), body);
+        assert_eq!(
+            out,
+            r#"{"event":"chats.upsert","timestamp":1,"data":[{"id":"4915****89","name":"[REDACTED]"}],"x":{"key":{"id":"4915123456789","remoteJid":"****12@lid"}}}"#
+        );
+        let body = r#"{"event":"chats.delete","data":["4915123456789","MSG1"]}"#;
+        assert_eq!(
+            masked(&Masker::strip(), body),
+            r#"{"event":"chats.delete","data":["49","MSG1"]}"#
+        );
+    }
+
+    #[test]
+    fn bad_input_is_refused_without_echo() {
+        let e = Masker::partial().mask(b"{\"from\":\"4915123456789\"").unwrap_err();
+        assert!(!e.to_string().contains("4915"));
+        assert!(matches!(
+            Masker::partial().mask(br#"{"from":"4915123456789"}"#),
+            Err(Error::Payload)
+        ));
+        assert!(matches!(Masker::partial().mask(b"[1]"), Err(Error::Payload)));
+    }
+
+    #[test]
+    fn url_origins() {
+        assert_eq!(url_origin("https://u:p@h.example/x?y"), "https://h.example/[REDACTED]");
+        assert_eq!(url_origin("RAW_IMAGE_URL"), REDACTED);
+        assert_eq!(url_origin("://x"), REDACTED);
+    }
+
+    #[test]
+    fn modes_parse_and_print() {
+        for m in [Mode::Partial, Mode::Pseudonym, Mode::Strip] {
+            assert_eq!(m.as_str().parse::<Mode>().unwrap(), m);
+        }
+        assert_eq!(Mode::default(), Mode::Partial);
+        assert!(matches!("x".parse::<Mode>(), Err(Error::UnknownMode)));
+    }
+}
