@@ -1,1 +1,2 @@
 //! Integration tests of `residency-core`: one test binary, one module per area.
+mod delivery;
