@@ -178,7 +178,11 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, Error> {
                 b'0'..=b'9' => c - b'0',
                 b'a'..=b'f' => c - b'a' + 10,
                 b'A'..=b'F' => c - b'A' + 10,
-                _ => return Err(Error::InvalidHex { position: 2 * i + j }),
+                _ => {
+                    return Err(Error::InvalidHex {
+                        position: 2 * i + j,
+                    });
+                }
             };
             byte = (byte << 4) | v;
         }
@@ -208,8 +212,14 @@ mod tests {
     #[test]
     fn rejects_empty_and_malformed_keys() {
         assert!(matches!(PseudonymKey::new("k1", b""), Err(Error::EmptyKey)));
-        assert!(matches!(PseudonymKey::from_hex("k1", ""), Err(Error::EmptyKey)));
-        assert!(matches!(PseudonymKey::from_secret(b""), Err(Error::EmptyKey)));
+        assert!(matches!(
+            PseudonymKey::from_hex("k1", ""),
+            Err(Error::EmptyKey)
+        ));
+        assert!(matches!(
+            PseudonymKey::from_secret(b""),
+            Err(Error::EmptyKey)
+        ));
         assert!(matches!(
             PseudonymKey::from_hex("k1", "abc"),
             Err(Error::InvalidHex { position: 3 })
@@ -224,7 +234,10 @@ mod tests {
                 "{bad:?}"
             );
         }
-        assert_eq!(PseudonymKey::new("abcdefgh12345678", b"x").unwrap().id(), "abcdefgh12345678");
+        assert_eq!(
+            PseudonymKey::new("abcdefgh12345678", b"x").unwrap().id(),
+            "abcdefgh12345678"
+        );
     }
 
     #[test]

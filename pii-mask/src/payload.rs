@@ -37,6 +37,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Map, Value};
+use wa_payload::Provider;
 
 use crate::phone::{self, PhoneMask, STARS};
 use crate::pseudonym::Kind;
@@ -157,26 +158,26 @@ impl Masker {
 
     /// Masks one webhook body of either provider and returns it as compact JSON.
     ///
-    /// Fails with [`Error::Json`] when the body is not JSON and [`Error::Payload`] when it
-    /// is not a webhook `wa-payload` accepts; neither error carries any of the input.
+    /// The body must parse with [`wa_payload::parse`] (which also tells the provider); a
+    /// body that does not is refused with [`Error::Payload`], whose message names a JSON
+    /// path and position but none of the input.
     pub fn mask(&self, body: &[u8]) -> Result<Vec<u8>, Error> {
+        let provider = wa_payload::parse(body).map_err(Error::Payload)?.provider();
         let mut value: Value = serde_json::from_slice(body).map_err(|e| Error::json(&e))?;
-        self.mask_value(&mut value)?;
+        self.mask_value(&mut value, provider)?;
         serde_json::to_vec(&value).map_err(|e| Error::json(&e))
     }
 
-    /// Masks an already parsed webhook body in place.
+    /// Masks an already parsed webhook body of `provider` in place.
     ///
-    /// The provider is recognised by the top-level `object` (Cloud API) or `event`
-    /// (WASender) key; other documents are refused with [`Error::Payload`].
-    pub fn mask_value(&self, value: &mut Value) -> Result<(), Error> {
-        let provider = match value {
-            Value::Object(map) if map.contains_key("object") => Provider::CloudApi,
-            Value::Object(map) if map.contains_key("event") => Provider::Wasender,
-            _ => return Err(Error::Payload),
+    /// Use this when the body is already a [`serde_json::Value`]; unlike [`Masker::mask`]
+    /// it does not check the body against the `wa-payload` models.
+    pub fn mask_value(&self, value: &mut Value, provider: Provider) -> Result<(), Error> {
+        let Value::Object(map) = value else {
+            return Err(Error::NotAnObject);
         };
         let contacts_event = provider == Provider::Wasender
-            && value
+            && map
                 .get("event")
                 .and_then(Value::as_str)
                 .is_some_and(|e| e.starts_with("contacts."));
@@ -184,9 +185,7 @@ impl Masker {
             provider,
             contacts_event,
         };
-        if let Value::Object(map) = value {
-            self.walk_map(map, None, ctx);
-        }
+        self.walk_map(map, None, ctx);
         Ok(())
     }
 
@@ -346,7 +345,9 @@ fn url_origin(s: &str) -> String {
         // Userinfo (`user:pass@host`) is personal too.
         let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
         if !scheme.is_empty()
-            && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'.' || b == b'-')
             && !host.is_empty()
         {
             return format!("{scheme}://{host}/{REDACTED}");
@@ -359,15 +360,8 @@ fn url_origin(s: &str) -> String {
 fn looks_like_phone(s: &str) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     digits >= 5
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'(' | b')'))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Provider {
-    CloudApi,
-    Wasender,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -404,11 +398,31 @@ enum Class {
 fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
     match key {
         // Phones and JIDs (both providers).
-        "from" | "wa_id" | "new_wa_id" | "recipient_id" | "recipient_participant_id" | "to"
-        | "phone" | "phone_number" | "customer" | "cleanedSenderPn" | "cleanedParticipantPn"
-        | "remoteJid" | "remoteJidAlt" | "senderPn" | "senderLid" | "participant"
-        | "participantPn" | "participantLid" | "participantAlt" | "userJid" | "owner"
-        | "caller" | "jid" | "lid" | "phoneNumber" => Class::Phone,
+        "from"
+        | "wa_id"
+        | "new_wa_id"
+        | "recipient_id"
+        | "recipient_participant_id"
+        | "to"
+        | "phone"
+        | "phone_number"
+        | "customer"
+        | "cleanedSenderPn"
+        | "cleanedParticipantPn"
+        | "remoteJid"
+        | "remoteJidAlt"
+        | "senderPn"
+        | "senderLid"
+        | "participant"
+        | "participantPn"
+        | "participantLid"
+        | "participantAlt"
+        | "userJid"
+        | "owner"
+        | "caller"
+        | "jid"
+        | "lid"
+        | "phoneNumber" => Class::Phone,
         "id" => match (ctx.provider, parent) {
             (Provider::CloudApi, Some("threads")) => Class::Phone,
             (Provider::CloudApi, _) => Class::Keep,
@@ -419,27 +433,59 @@ fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
         // Names.
         "name" if parent == Some("location") => Class::Text,
         "name" | "first_name" | "last_name" | "middle_name" | "formatted_name" | "full_name"
-        | "username" | "pushName" | "notify" | "verifiedName" | "verifiedBizName"
-        | "subject" | "displayName" | "company" | "department" => Class::Name,
+        | "username" | "pushName" | "notify" | "verifiedName" | "verifiedBizName" | "subject"
+        | "displayName" | "company" | "department" => Class::Name,
         "prefix" | "suffix" if parent == Some("name") => Class::Name,
         // Free text.
-        "body" | "caption" | "text" | "conversation" | "messageBody" | "filename"
-        | "fileName" | "vcard" | "response_json" | "details" | "payload" | "description"
-        | "desc" | "address" | "street" | "city" | "state" | "zip" | "email" | "birthday"
-        | "headline" | "emoji" | "matchedText" | "selectedDisplayText" | "contentText" => {
-            Class::Text
-        }
+        "body"
+        | "caption"
+        | "text"
+        | "conversation"
+        | "messageBody"
+        | "filename"
+        | "fileName"
+        | "vcard"
+        | "response_json"
+        | "details"
+        | "payload"
+        | "description"
+        | "desc"
+        | "address"
+        | "street"
+        | "city"
+        | "state"
+        | "zip"
+        | "email"
+        | "birthday"
+        | "headline"
+        | "emoji"
+        | "matchedText"
+        | "selectedDisplayText"
+        | "contentText" => Class::Text,
         "title" if matches!(parent, Some("org" | "button_reply" | "list_reply")) => Class::Text,
         "title" if ctx.provider == Provider::Wasender => Class::Text,
         "country" | "country_code" if parent == Some("addresses") => Class::Text,
         "status" if ctx.contacts_event => Class::Text,
         // Opaque identifiers and secrets.
-        "ctwa_clid" | "hash" | "identity_key_hash" | "biz_opaque_callback_data" | "mediaKey"
-        | "jpegThumbnail" | "thumbnail" | "sdp" | "qr" => Class::Opaque,
+        "ctwa_clid"
+        | "hash"
+        | "identity_key_hash"
+        | "biz_opaque_callback_data"
+        | "mediaKey"
+        | "jpegThumbnail"
+        | "thumbnail"
+        | "sdp"
+        | "qr" => Class::Opaque,
         // URLs.
         "url" if parent == Some("urls") => Class::Text,
-        "url" | "image_url" | "video_url" | "thumbnail_url" | "source_url" | "imgUrl"
-        | "directPath" | "thumbnailDirectPath" => Class::Url,
+        "url"
+        | "image_url"
+        | "video_url"
+        | "thumbnail_url"
+        | "source_url"
+        | "imgUrl"
+        | "directPath"
+        | "thumbnailDirectPath" => Class::Url,
         // Coordinates.
         "latitude" | "longitude" | "degreesLatitude" | "degreesLongitude" => Class::Coord,
         _ => Class::Keep,
@@ -480,7 +526,10 @@ mod tests {
 
     #[test]
     fn pseudonym_mode_needs_a_key_and_is_stable() {
-        assert!(matches!(Masker::new(Mode::Pseudonym, None), Err(Error::MissingKey)));
+        assert!(matches!(
+            Masker::new(Mode::Pseudonym, None),
+            Err(Error::MissingKey)
+        ));
         let key = PseudonymKey::new("k1", b"secret").unwrap();
         let m = Masker::new(Mode::Pseudonym, Some(key.clone())).unwrap();
         let out = masked(&m, CLOUD);
@@ -507,18 +556,33 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused_without_echo() {
-        let e = Masker::partial().mask(b"{\"from\":\"4915123456789\"").unwrap_err();
+        let e = Masker::partial()
+            .mask(b"{\"from\":\"4915123456789\"")
+            .unwrap_err();
         assert!(!e.to_string().contains("4915"));
+        let e = Masker::partial()
+            .mask(br#"{"from":"4915123456789"}"#)
+            .unwrap_err();
+        assert!(matches!(e, Error::Payload(_)));
+        assert!(!e.to_string().contains("4915"));
+        assert!(std::error::Error::source(&e).is_some());
         assert!(matches!(
-            Masker::partial().mask(br#"{"from":"4915123456789"}"#),
-            Err(Error::Payload)
+            Masker::partial().mask(b"[1]"),
+            Err(Error::Payload(_))
         ));
-        assert!(matches!(Masker::partial().mask(b"[1]"), Err(Error::Payload)));
+        let mut v = serde_json::json!([1]);
+        assert!(matches!(
+            Masker::partial().mask_value(&mut v, Provider::CloudApi),
+            Err(Error::NotAnObject)
+        ));
     }
 
     #[test]
     fn url_origins() {
-        assert_eq!(url_origin("https://u:p@h.example/x?y"), "https://h.example/[REDACTED]");
+        assert_eq!(
+            url_origin("https://u:p@h.example/x?y"),
+            "https://h.example/[REDACTED]"
+        );
         assert_eq!(url_origin("RAW_IMAGE_URL"), REDACTED);
         assert_eq!(url_origin("://x"), REDACTED);
     }

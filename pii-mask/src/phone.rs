@@ -177,7 +177,13 @@ mod tests {
 
     #[test]
     fn short_and_placeholder_numbers_are_fully_masked() {
-        for raw in ["", "112", "123456", "CUSTOMER_PHONE_NUMBER", "<WHATSAPP_USER_PHONE_NUMBER>"] {
+        for raw in [
+            "",
+            "112",
+            "123456",
+            "CUSTOMER_PHONE_NUMBER",
+            "<WHATSAPP_USER_PHONE_NUMBER>",
+        ] {
             assert_eq!(PhoneMask::SEED.mask(raw), "****", "{raw}");
         }
         assert_eq!(PhoneMask::SEED.mask(&"9".repeat(40)), "****");

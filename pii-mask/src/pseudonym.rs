@@ -184,7 +184,7 @@ mod tests {
         use hmac::KeyInit;
         let k = key("k1", b"key");
         let mut mac = crate::key::HmacSha256::new_from_slice(b"key").unwrap();
-        mac.update(b"pii-mask/v1\0phone\0491511234567");
+        mac.update(b"pii-mask/v1\x00phone\x00491511234567");
         let full = mac.finalize().into_bytes();
         let mut hex = String::new();
         for b in full.iter().take(8) {
@@ -205,7 +205,10 @@ mod tests {
         let ta = a.pseudonymize(Kind::Name, v);
         assert_ne!(ta, b.pseudonymize(Kind::Name, v));
         assert_ne!(ta, c.pseudonymize(Kind::Name, v));
-        assert_ne!(ta.as_str()[6..], a.pseudonymize(Kind::Text, v).as_str()[6..]);
+        assert_ne!(
+            ta.as_str()[6..],
+            a.pseudonymize(Kind::Text, v).as_str()[6..]
+        );
         assert_eq!(ta, a.pseudonymize(Kind::Name, v));
     }
 

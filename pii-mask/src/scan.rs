@@ -278,15 +278,17 @@ fn at_word_start(t: &[u8], i: usize) -> Option<(Entity, usize)> {
                 return None;
             }
         }
-        if b == b'0' && at(t, i + 1) == b'0' && at(t, i + 2).is_ascii_digit() {
-            if let Some(end) = international(t, i + 2) {
-                return Some((Entity::Phone, end));
-            }
+        if b == b'0'
+            && at(t, i + 1) == b'0'
+            && at(t, i + 2).is_ascii_digit()
+            && let Some(end) = international(t, i + 2)
+        {
+            return Some((Entity::Phone, end));
         }
-        if b != b'0' {
-            if let Some(end) = card(t, i) {
-                return Some((Entity::Card, end));
-            }
+        if b != b'0'
+            && let Some(end) = card(t, i)
+        {
+            return Some((Entity::Card, end));
         }
         if let Some(end) = ipv4(t, i) {
             return Some((Entity::Ip, end));
@@ -296,10 +298,10 @@ fn at_word_start(t: &[u8], i: usize) -> Option<(Entity, usize)> {
         }
         return national(t, i).map(|end| (Entity::Phone, end));
     }
-    if b.is_ascii_uppercase() {
-        if let Some(end) = iban(t, i) {
-            return Some((Entity::Iban, end));
-        }
+    if b.is_ascii_uppercase()
+        && let Some(end) = iban(t, i)
+    {
+        return Some((Entity::Iban, end));
     }
     if b.is_ascii_hexdigit() {
         return ipv6(t, i).map(|end| (Entity::Ip, end));
@@ -496,7 +498,7 @@ pub(crate) fn luhn(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -516,9 +518,7 @@ fn international(t: &[u8], i: usize) -> Option<usize> {
             continue;
         }
         let digits = g.digits(n);
-        let Some((code, cc_len)) = plan::split_calling_code(digits) else {
-            return None;
-        };
+        let (code, cc_len) = plan::split_calling_code(digits)?;
         let national = n - cc_len;
         // National significant numbers do not start with the trunk prefix 0, except in
         // Italy (+39 06 ...) and a few small plans that write it the same way.
@@ -526,10 +526,10 @@ fn international(t: &[u8], i: usize) -> Option<usize> {
         if first == b'0' && !matches!(code.get(), 39 | 225 | 242 | 378 | 379) {
             continue;
         }
-        if let Some((min, max)) = plan::national_lengths(code) {
-            if (usize::from(min)..=usize::from(max)).contains(&national) {
-                return Some(end);
-            }
+        if let Some((min, max)) = plan::national_lengths(code)
+            && (usize::from(min)..=usize::from(max)).contains(&national)
+        {
+            return Some(end);
         }
     }
     None
@@ -571,8 +571,8 @@ fn national(t: &[u8], i: usize) -> Option<usize> {
         });
         // Printed groupings: French pairs (`06 12 34 56 78`), or groups of three or more
         // (`0151 23456789`, `020 7946 0958`); a trailing pair is the tail of something else.
-        let grouping_ok = lens.iter().all(|&l| l == 2) && lens.len() == 5
-            || lens.iter().skip(1).all(|&l| l >= 3);
+        let grouping_ok =
+            lens.iter().all(|&l| l == 2) && lens.len() == 5 || lens.iter().skip(1).all(|&l| l >= 3);
         if plausible && grouping_ok {
             return Some(end);
         }
@@ -676,21 +676,94 @@ fn ipv6(t: &[u8], i: usize) -> Option<usize> {
 /// IBAN length per country (SWIFT IBAN registry).
 fn iban_length(country: [u8; 2]) -> Option<usize> {
     let n = match &country {
-        b"AD" => 24, b"AE" => 23, b"AL" => 28, b"AT" => 20, b"AZ" => 28, b"BA" => 20,
-        b"BE" => 16, b"BG" => 22, b"BH" => 22, b"BI" => 27, b"BR" => 29, b"BY" => 28,
-        b"CH" => 21, b"CR" => 22, b"CY" => 28, b"CZ" => 24, b"DE" => 22, b"DJ" => 27,
-        b"DK" => 18, b"DO" => 28, b"EE" => 20, b"EG" => 29, b"ES" => 24, b"FI" => 18,
-        b"FK" => 18, b"FO" => 18, b"FR" => 27, b"GB" => 22, b"GE" => 22, b"GI" => 23,
-        b"GL" => 18, b"GR" => 27, b"GT" => 28, b"HR" => 21, b"HU" => 28, b"IE" => 22,
-        b"IL" => 23, b"IQ" => 23, b"IS" => 26, b"IT" => 27, b"JO" => 30, b"KW" => 30,
-        b"KZ" => 20, b"LB" => 28, b"LC" => 32, b"LI" => 21, b"LT" => 20, b"LU" => 20,
-        b"LV" => 21, b"LY" => 25, b"MC" => 27, b"MD" => 24, b"ME" => 22, b"MK" => 19,
-        b"MN" => 20, b"MR" => 27, b"MT" => 31, b"MU" => 30, b"NI" => 28, b"NL" => 18,
-        b"NO" => 15, b"OM" => 23, b"PK" => 24, b"PL" => 28, b"PS" => 29, b"PT" => 25,
-        b"QA" => 29, b"RO" => 24, b"RS" => 22, b"RU" => 33, b"SA" => 24, b"SC" => 31,
-        b"SD" => 18, b"SE" => 24, b"SI" => 19, b"SK" => 24, b"SM" => 27, b"SO" => 23,
-        b"ST" => 25, b"SV" => 28, b"TL" => 23, b"TN" => 24, b"TR" => 26, b"UA" => 29,
-        b"VA" => 22, b"VG" => 24, b"XK" => 20, b"YE" => 30,
+        b"AD" => 24,
+        b"AE" => 23,
+        b"AL" => 28,
+        b"AT" => 20,
+        b"AZ" => 28,
+        b"BA" => 20,
+        b"BE" => 16,
+        b"BG" => 22,
+        b"BH" => 22,
+        b"BI" => 27,
+        b"BR" => 29,
+        b"BY" => 28,
+        b"CH" => 21,
+        b"CR" => 22,
+        b"CY" => 28,
+        b"CZ" => 24,
+        b"DE" => 22,
+        b"DJ" => 27,
+        b"DK" => 18,
+        b"DO" => 28,
+        b"EE" => 20,
+        b"EG" => 29,
+        b"ES" => 24,
+        b"FI" => 18,
+        b"FK" => 18,
+        b"FO" => 18,
+        b"FR" => 27,
+        b"GB" => 22,
+        b"GE" => 22,
+        b"GI" => 23,
+        b"GL" => 18,
+        b"GR" => 27,
+        b"GT" => 28,
+        b"HR" => 21,
+        b"HU" => 28,
+        b"IE" => 22,
+        b"IL" => 23,
+        b"IQ" => 23,
+        b"IS" => 26,
+        b"IT" => 27,
+        b"JO" => 30,
+        b"KW" => 30,
+        b"KZ" => 20,
+        b"LB" => 28,
+        b"LC" => 32,
+        b"LI" => 21,
+        b"LT" => 20,
+        b"LU" => 20,
+        b"LV" => 21,
+        b"LY" => 25,
+        b"MC" => 27,
+        b"MD" => 24,
+        b"ME" => 22,
+        b"MK" => 19,
+        b"MN" => 20,
+        b"MR" => 27,
+        b"MT" => 31,
+        b"MU" => 30,
+        b"NI" => 28,
+        b"NL" => 18,
+        b"NO" => 15,
+        b"OM" => 23,
+        b"PK" => 24,
+        b"PL" => 28,
+        b"PS" => 29,
+        b"PT" => 25,
+        b"QA" => 29,
+        b"RO" => 24,
+        b"RS" => 22,
+        b"RU" => 33,
+        b"SA" => 24,
+        b"SC" => 31,
+        b"SD" => 18,
+        b"SE" => 24,
+        b"SI" => 19,
+        b"SK" => 24,
+        b"SM" => 27,
+        b"SO" => 23,
+        b"ST" => 25,
+        b"SV" => 28,
+        b"TL" => 23,
+        b"TN" => 24,
+        b"TR" => 26,
+        b"UA" => 29,
+        b"VA" => 22,
+        b"VG" => 24,
+        b"XK" => 20,
+        b"YE" => 30,
         _ => return None,
     };
     Some(n)
@@ -698,7 +771,10 @@ fn iban_length(country: [u8; 2]) -> Option<usize> {
 
 fn iban(t: &[u8], i: usize) -> Option<usize> {
     let country = [at(t, i), at(t, i + 1)];
-    if !country[1].is_ascii_uppercase() || !at(t, i + 2).is_ascii_digit() || !at(t, i + 3).is_ascii_digit() {
+    if !country[1].is_ascii_uppercase()
+        || !at(t, i + 2).is_ascii_digit()
+        || !at(t, i + 3).is_ascii_digit()
+    {
         return None;
     }
     let want = iban_length(country)?;
@@ -711,7 +787,7 @@ fn iban(t: &[u8], i: usize) -> Option<usize> {
             *chars.get_mut(n)? = b;
             n += 1;
             j += 1;
-        } else if b == b' ' && n % 4 == 0 && n > 0 && {
+        } else if b == b' ' && n.is_multiple_of(4) && n > 0 && {
             let c = at(t, j + 1);
             c.is_ascii_uppercase() || c.is_ascii_digit()
         } {
@@ -750,18 +826,48 @@ mod tests {
 
     #[test]
     fn finds_each_kind() {
-        assert_eq!(kinds("ring +49 151 23456789 now"), [(Entity::Phone, "+49 151 23456789")]);
-        assert_eq!(kinds("ring 0049 151 23456789"), [(Entity::Phone, "0049 151 23456789")]);
-        assert_eq!(kinds("ring +1 (415) 555-0132."), [(Entity::Phone, "+1 (415) 555-0132")]);
-        assert_eq!(kinds("ring +44 (0)20 7946 0958"), [(Entity::Phone, "+44 (0)20 7946 0958")]);
+        assert_eq!(
+            kinds("ring +49 151 23456789 now"),
+            [(Entity::Phone, "+49 151 23456789")]
+        );
+        assert_eq!(
+            kinds("ring 0049 151 23456789"),
+            [(Entity::Phone, "0049 151 23456789")]
+        );
+        assert_eq!(
+            kinds("ring +1 (415) 555-0132."),
+            [(Entity::Phone, "+1 (415) 555-0132")]
+        );
+        assert_eq!(
+            kinds("ring +44 (0)20 7946 0958"),
+            [(Entity::Phone, "+44 (0)20 7946 0958")]
+        );
         assert_eq!(kinds("(415) 555-0132"), [(Entity::Phone, "(415) 555-0132")]);
-        assert_eq!(kinds("mail a.b+c@mail.example.co.uk."), [(Entity::Email, "a.b+c@mail.example.co.uk")]);
-        assert_eq!(kinds("card 4111 1111 1111 1111"), [(Entity::Card, "4111 1111 1111 1111")]);
-        assert_eq!(kinds("iban DE89 3704 0044 0532 0130 00"), [(Entity::Iban, "DE89 3704 0044 0532 0130 00")]);
-        assert_eq!(kinds("GB82WEST12345698765432"), [(Entity::Iban, "GB82WEST12345698765432")]);
+        assert_eq!(
+            kinds("mail a.b+c@mail.example.co.uk."),
+            [(Entity::Email, "a.b+c@mail.example.co.uk")]
+        );
+        assert_eq!(
+            kinds("card 4111 1111 1111 1111"),
+            [(Entity::Card, "4111 1111 1111 1111")]
+        );
+        assert_eq!(
+            kinds("iban DE89 3704 0044 0532 0130 00"),
+            [(Entity::Iban, "DE89 3704 0044 0532 0130 00")]
+        );
+        assert_eq!(
+            kinds("GB82WEST12345698765432"),
+            [(Entity::Iban, "GB82WEST12345698765432")]
+        );
         assert_eq!(kinds("from 192.168.1.20:"), [(Entity::Ip, "192.168.1.20")]);
-        assert_eq!(kinds("v6 2001:db8::8a2e:370:7334 ok"), [(Entity::Ip, "2001:db8::8a2e:370:7334")]);
-        assert_eq!(kinds("fe80:0:0:0:0:0:0:1"), [(Entity::Ip, "fe80:0:0:0:0:0:0:1")]);
+        assert_eq!(
+            kinds("v6 2001:db8::8a2e:370:7334 ok"),
+            [(Entity::Ip, "2001:db8::8a2e:370:7334")]
+        );
+        assert_eq!(
+            kinds("fe80:0:0:0:0:0:0:1"),
+            [(Entity::Ip, "fe80:0:0:0:0:0:0:1")]
+        );
     }
 
     #[test]
