@@ -7,8 +7,8 @@
 //! (templates, account updates, phone number updates, ...) keep their fields raw in
 //! [`Value::extra`] with a few common ones typed.
 //!
-//! Every object is lenient: all fields are optional except the envelope (`object`, `entry`,
-//! `changes[].field`, `changes[].value`), unknown fields are kept, and strings or numbers are
+//! Every object is lenient: all fields are optional except the envelope (`entry`,
+//! `entry[].changes`, `changes[].field`, `changes[].value`), unknown fields are kept, and strings or numbers are
 //! accepted where Meta sends either.
 
 use std::borrow::Cow;
@@ -19,12 +19,12 @@ use crate::pii::{Body, Name, Phone, UserId};
 object! {
     /// A whole Cloud API webhook body.
     pub struct Notification<'a> {
-        /// `whatsapp_business_account` for WhatsApp.
+        /// `whatsapp_business_account` for WhatsApp (some documentation examples omit it).
         "object" => object: Cow<'a, str>,
         /// One entry per WhatsApp Business Account.
         "entry" => entry: Vec<Entry<'a>>,
     }
-    required("object" => object, "entry" => entry);
+    required("entry" => entry);
 }
 
 impl<'a> Notification<'a> {
@@ -363,10 +363,10 @@ object! {
         "source_id" => source_id: Cow<'a, str>,
         /// `ad` or `post`.
         "source_type" => source_type: Cow<'a, str>,
-        /// Ad body.
-        "body" => body: Cow<'a, str>,
+        /// Ad body (redacted in `Debug` like any body).
+        "body" => body: Body<'a>,
         /// Ad headline.
-        "headline" => headline: Cow<'a, str>,
+        "headline" => headline: Body<'a>,
         /// `image` or `video`.
         "media_type" => media_type: Cow<'a, str>,
         /// Image URL.
@@ -788,8 +788,13 @@ mod tests {
 
     #[test]
     fn location_is_redacted() {
-        let v = value(r#"{"messages":[{"location":{"latitude":52.52,"longitude":"13.40","name":"Home"}}]}"#);
+        let v = value(
+            r#"{"messages":[{"location":{"latitude":52.52,"longitude":"13.40","name":"Home"}}]}"#,
+        );
         let dbg = format!("{v:?}");
-        assert!(!dbg.contains("52.52") && !dbg.contains("13.40") && !dbg.contains("Home"), "{dbg}");
+        assert!(
+            !dbg.contains("52.52") && !dbg.contains("13.40") && !dbg.contains("Home"),
+            "{dbg}"
+        );
     }
 }

@@ -98,7 +98,12 @@ fn join(prefix: &str, path: &str) -> String {
 impl Error {
     /// Maps a serde_json error, with the path where it happened, to our error, dropping
     /// serde_json's message text (it can quote values).
-    pub(crate) fn from_json(err: &serde_json::Error, prefix: &str, path: &str, limit: usize) -> Self {
+    pub(crate) fn from_json(
+        err: &serde_json::Error,
+        prefix: &str,
+        path: &str,
+        limit: usize,
+    ) -> Self {
         use serde_json::error::Category;
         let (line, column) = (err.line(), err.column());
         let path = join(prefix, clean_path(path));
@@ -123,7 +128,9 @@ impl Error {
                 }
                 // "invalid type: <what was found>, expected <our expectation> at line L column C":
                 // keep only our expectation, never what was found.
-                let body = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+                let body = text
+                    .rfind(" at line ")
+                    .map_or(text.as_str(), |i| &text[..i]);
                 let expected = body
                     .rfind(", expected ")
                     .map(|i| &body[i + ", expected ".len()..])
@@ -183,7 +190,10 @@ mod tests {
     fn messages_are_lowercase_without_period() {
         let all = [
             Error::TooLarge { size: 2, limit: 1 },
-            Error::TooDeep { limit: 1, offset: 0 },
+            Error::TooDeep {
+                limit: 1,
+                offset: 0,
+            },
             Error::InvalidUtf8 { offset: 0 },
             Error::NotAnObject,
             Error::UnknownProvider,

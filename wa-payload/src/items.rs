@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::Webhook;
 use crate::cloud::{Notification, Value};
-use crate::json::{OneOrMany, plain_str};
+use crate::json::OneOrMany;
 use crate::wasender::{CallRecord, Data, Event, GroupParticipants, MessageKey, MessageRecord};
 
 /// What a routable item is.
@@ -36,13 +36,13 @@ impl ItemKind {
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
-            ItemKind::Message => "message",
-            ItemKind::Status => "status",
-            ItemKind::Call => "call",
-            ItemKind::Echo => "echo",
-            ItemKind::UserPreference => "user_preference",
-            ItemKind::Event => "event",
-            ItemKind::Account => "account",
+            Self::Message => "message",
+            Self::Status => "status",
+            Self::Call => "call",
+            Self::Echo => "echo",
+            Self::UserPreference => "user_preference",
+            Self::Event => "event",
+            Self::Account => "account",
         }
     }
 }
@@ -69,10 +69,10 @@ impl Role {
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Sender => "sender",
-            Role::Recipient => "recipient",
-            Role::Participant => "participant",
-            Role::Business => "business",
+            Self::Sender => "sender",
+            Self::Recipient => "recipient",
+            Self::Participant => "participant",
+            Self::Business => "business",
         }
     }
 }
@@ -193,7 +193,12 @@ impl<'m> Iterator for Items<'m, '_> {
 impl ExactSizeIterator for Items<'_, '_> {}
 
 /// Change fields whose arrays are routed per user.
-const ROUTABLE_FIELDS: &[&str] = &["messages", "calls", "smb_message_echoes", "user_preferences"];
+const ROUTABLE_FIELDS: &[&str] = &[
+    "messages",
+    "calls",
+    "smb_message_echoes",
+    "user_preferences",
+];
 
 fn cloud_items<'m>(n: &'m Notification<'_>, out: &mut Vec<Item<'m>>) {
     for (ei, entry) in n.entries().iter().enumerate() {
@@ -328,9 +333,7 @@ pub fn phone_of(value: &str) -> Option<&str> {
     }
     match value.split_once('@') {
         None => Some(value),
-        Some((user, domain)) => {
-            (domain == "s.whatsapp.net" && !user.is_empty()).then_some(user)
-        }
+        Some((user, domain)) => (domain == "s.whatsapp.net" && !user.is_empty()).then_some(user),
     }
 }
 
@@ -351,8 +354,8 @@ fn key_party<'m>(key: Option<&'m MessageKey<'_>>) -> Party<'m> {
     let Some(k) = key else {
         return Party::new(Role::Sender);
     };
-    let participant = k.participant.as_deref();
-    let remote = k.remote_jid.as_deref();
+    let participant = k.participant.as_ref().map(|v| v.as_str());
+    let remote = k.remote_jid.as_ref().map(|v| v.as_str());
     let role = if participant.is_some_and(|p| !p.is_empty())
         || remote.is_some_and(|r| r.ends_with("@g.us"))
     {
@@ -364,16 +367,16 @@ fn key_party<'m>(key: Option<&'m MessageKey<'_>>) -> Party<'m> {
     };
     let mut party = Party::new(role);
     party.phone = first_phone(&[
-        k.cleaned_participant_pn.as_deref(),
-        k.participant_pn.as_deref(),
-        k.cleaned_sender_pn.as_deref(),
-        k.sender_pn.as_deref(),
+        k.cleaned_participant_pn.as_ref().map(|v| v.as_str()),
+        k.participant_pn.as_ref().map(|v| v.as_str()),
+        k.cleaned_sender_pn.as_ref().map(|v| v.as_str()),
+        k.sender_pn.as_ref().map(|v| v.as_str()),
         participant,
         remote,
     ]);
     party.lid = first_lid(&[
-        k.participant_lid.as_deref(),
-        k.sender_lid.as_deref(),
+        k.participant_lid.as_ref().map(|v| v.as_str()),
+        k.sender_lid.as_ref().map(|v| v.as_str()),
         participant,
         remote,
     ]);
@@ -405,8 +408,8 @@ fn wasender_items<'m>(e: &'m Event<'_>, out: &mut Vec<Item<'m>>) {
         Some(Data::Calls(data)) => {
             for (i, c) in calls(data).enumerate() {
                 let c = c.call.as_deref().unwrap_or(c);
-                let from = c.from.as_deref();
-                let caller = c.caller.as_deref();
+                let from = c.from.as_ref().map(|v| v.as_str());
+                let caller = c.caller.as_ref().map(|v| v.as_str());
                 let mut party = Party::new(Role::Sender);
                 party.phone = first_phone(&[from, caller]);
                 party.lid = first_lid(&[from, caller]);
@@ -432,7 +435,7 @@ fn calls<'m, 'a>(data: &'m OneOrMany<CallRecord<'a>>) -> impl Iterator<Item = &'
 
 fn group_items<'m>(g: &'m GroupParticipants<'_>, base: Item<'m>, out: &mut Vec<Item<'m>>) {
     for (i, p) in g.participants.iter().flatten().enumerate() {
-        let value = p.as_borrowed_str().and_then(plain_str);
+        let value = p.as_plain_str();
         let mut party = Party::new(Role::Participant);
         party.phone = value.and_then(phone_of);
         party.lid = value.filter(|v| is_lid(v));
@@ -472,9 +475,25 @@ mod tests {
             {"field":"messages","value":{"messages":[]}}]}]}"#;
         let got = items(body);
         assert_eq!(got.len(), 5);
-        assert_eq!(got[0], (ItemKind::Message, Some("m1".into()), Role::Sender, Some("49151".into())));
+        assert_eq!(
+            got[0],
+            (
+                ItemKind::Message,
+                Some("m1".into()),
+                Role::Sender,
+                Some("49151".into())
+            )
+        );
         assert_eq!(got[1].2, Role::Participant);
-        assert_eq!(got[2], (ItemKind::Status, Some("s1".into()), Role::Recipient, Some("91987".into())));
+        assert_eq!(
+            got[2],
+            (
+                ItemKind::Status,
+                Some("s1".into()),
+                Role::Recipient,
+                Some("91987".into())
+            )
+        );
         assert_eq!(got[3].0, ItemKind::Account);
         assert_eq!(got[4].0, ItemKind::Account);
         let w = crate::parse(body).unwrap();
@@ -492,9 +511,18 @@ mod tests {
         let w = crate::parse(body).unwrap();
         let got: Vec<_> = w.items().collect();
         assert_eq!(got.len(), 3);
-        assert_eq!((got[0].party.role, got[0].party.phone, got[0].party.lid), (Role::Participant, Some("4915"), Some("77@lid")));
-        assert_eq!((got[1].party.role, got[1].party.phone), (Role::Recipient, Some("5511")));
-        assert_eq!((got[2].party.role, got[2].party.phone, got[2].party.lid), (Role::Sender, None, Some("99@lid")));
+        assert_eq!(
+            (got[0].party.role, got[0].party.phone, got[0].party.lid),
+            (Role::Participant, Some("4915"), Some("77@lid"))
+        );
+        assert_eq!(
+            (got[1].party.role, got[1].party.phone),
+            (Role::Recipient, Some("5511"))
+        );
+        assert_eq!(
+            (got[2].party.role, got[2].party.phone, got[2].party.lid),
+            (Role::Sender, None, Some("99@lid"))
+        );
     }
 
     #[test]
@@ -508,6 +536,9 @@ mod tests {
         let w = crate::parse(br#"{"event":"messages.upsert","data":{"key":{"id":"a","remoteJid":"4915112345678@s.whatsapp.net","senderLid":"123456789@lid"}}}"#).unwrap();
         let item = w.items().next().unwrap();
         let dbg = format!("{item:?}");
-        assert!(!dbg.contains("4915112345678") && !dbg.contains("123456789"), "{dbg}");
+        assert!(
+            !dbg.contains("4915112345678") && !dbg.contains("123456789"),
+            "{dbg}"
+        );
     }
 }

@@ -157,7 +157,9 @@ impl<'a> Extra<'a> {
 
 impl fmt::Debug for Extra<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.iter().map(|(k, v)| (k, v))).finish()
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, v)| (k, v)))
+            .finish()
     }
 }
 
@@ -259,8 +261,8 @@ impl<T> OneOrMany<T> {
     /// The elements as a slice (one or many).
     pub fn as_slice(&self) -> &[T] {
         match self {
-            OneOrMany::One(t) => std::slice::from_ref(t),
-            OneOrMany::Many(v) => v,
+            Self::One(t) => std::slice::from_ref(t),
+            Self::Many(v) => v,
         }
     }
 }
@@ -268,8 +270,8 @@ impl<T> OneOrMany<T> {
 impl<T: Serialize> Serialize for OneOrMany<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            OneOrMany::One(t) => t.serialize(s),
-            OneOrMany::Many(v) => v.serialize(s),
+            Self::One(t) => t.serialize(s),
+            Self::Many(v) => v.serialize(s),
         }
     }
 }
@@ -500,13 +502,13 @@ impl<T: Own> Own for Vec<T> {
 
 impl<'de, T: FromJson<'de>> FromJson<'de> for Box<T> {
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        T::from_json(d).map(Box::new)
+        T::from_json(d).map(Self::new)
     }
 }
 
 impl<'de, T: FromMap<'de>> FromMap<'de> for Box<T> {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        T::from_map(map).map(Box::new)
+        T::from_map(map).map(Self::new)
     }
 }
 
@@ -555,8 +557,8 @@ impl<T: Own> Own for OneOrMany<T> {
     type Out = OneOrMany<T::Out>;
     fn own(self) -> Self::Out {
         match self {
-            OneOrMany::One(t) => OneOrMany::One(t.own()),
-            OneOrMany::Many(v) => OneOrMany::Many(v.own()),
+            Self::One(t) => OneOrMany::One(t.own()),
+            Self::Many(v) => OneOrMany::Many(v.own()),
         }
     }
 }

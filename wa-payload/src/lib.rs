@@ -18,7 +18,7 @@ pub mod wasender;
 pub use error::Error;
 pub use items::{Business, Item, ItemKind, Items, Party, Role};
 pub use json::{Extra, OneOrMany, Raw, Redacted, StrOrNum};
-pub use pii::{Body, Name, Phone, UserId};
+pub use pii::{Body, Jid, Name, Phone, UserId};
 
 use json::FromJson;
 use serde::{Deserializer, Serialize, Serializer};
@@ -41,8 +41,8 @@ impl Provider {
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
-            Provider::CloudApi => "cloud_api",
-            Provider::Wasender => "wasender",
+            Self::CloudApi => "cloud_api",
+            Self::Wasender => "wasender",
         }
     }
 }
@@ -128,8 +128,12 @@ pub fn parse(body: &[u8]) -> Result<Webhook<'_>, Error> {
 pub fn parse_with<'a>(body: &'a [u8], limits: &Limits) -> Result<Webhook<'a>, Error> {
     precheck(body, limits)?;
     match detect(body) {
-        Some(Provider::CloudApi) => cloud::Notification::parse_with(body, limits).map(Webhook::CloudApi),
-        Some(Provider::Wasender) => wasender::Event::parse_with(body, limits).map(Webhook::Wasender),
+        Some(Provider::CloudApi) => {
+            cloud::Notification::parse_with(body, limits).map(Webhook::CloudApi)
+        }
+        Some(Provider::Wasender) => {
+            wasender::Event::parse_with(body, limits).map(Webhook::Wasender)
+        }
         None => Err(Error::UnknownProvider),
     }
 }
@@ -269,7 +273,12 @@ pub(crate) fn parse_json<'a, T: FromJson<'a>>(
     prefix: &str,
     limits: &Limits,
 ) -> Result<T, Error> {
-    run_parse(text, prefix, limits, &ParseFromJson::<T>(std::marker::PhantomData))
+    run_parse(
+        text,
+        prefix,
+        limits,
+        &ParseFromJson::<T>(std::marker::PhantomData),
+    )
 }
 
 /// Runs a parser; on failure re-runs it with path tracking to name the failing field.

@@ -7,6 +7,7 @@
 //! assert_eq!(format!("{:?}", UserId::new("US.13491208655302741918")), "UserId([REDACTED])");
 //! assert_eq!(format!("{:?}", Name::new("Sheena Nelson")), "Name([REDACTED])");
 //! assert_eq!(format!("{:?}", Body::new("hallo")), "Body([REDACTED])");
+//! assert_eq!(format!("{:?}", wa_payload::Jid::new("4915@s.whatsapp.net")), "Jid(••••@s.whatsapp.net)");
 //! assert_eq!(Phone::new("4915112345621").as_str(), "4915112345621");
 //! ```
 
@@ -92,6 +93,15 @@ fn masked_tail(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
+/// Shows `••••` and the JID's domain (`@s.whatsapp.net`, `@lid`, `@g.us`), never the user part.
+fn jid_domain(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("••••")?;
+    if let Some((_, domain)) = value.split_once('@') {
+        write!(f, "@{domain}")?;
+    }
+    Ok(())
+}
+
 fn redacted(_: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("[REDACTED]")
 }
@@ -101,6 +111,12 @@ pii_string!(
     /// validated, placeholders such as `PHONE_NUMBER` are kept. `Debug` shows `Phone(••••21)`.
     Phone,
     masked_tail
+);
+pii_string!(
+    /// A WhatsApp JID as received (`4915…@s.whatsapp.net`, `…@lid`, `…@g.us`, or bare digits).
+    /// `Debug` shows only the domain: `Jid(••••@s.whatsapp.net)`.
+    Jid,
+    jid_domain
 );
 pii_string!(
     /// A business-scoped user id (`US.13491208655302741918`, `US.ENT.…`). `Debug` is redacted.

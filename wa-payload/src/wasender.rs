@@ -11,7 +11,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 
 use crate::json::{Extra, FromJson, OneOrMany, Own, Raw, StrOrNum, next_key, object};
-use crate::pii::{Body, Name};
+use crate::pii::{Body, Jid, Name, Phone};
 
 pub use crate::items::phone_of;
 
@@ -71,11 +71,11 @@ impl EventFamily {
 #[non_exhaustive]
 pub enum Data<'a> {
     /// Message events: one record, or an array of them (see [`MessageRecord`]).
-    Messages(OneOrMany<MessageRecord<'a>>),
+    Messages(Box<OneOrMany<MessageRecord<'a>>>),
     /// Call events: one call, or an array.
-    Calls(OneOrMany<CallRecord<'a>>),
+    Calls(Box<OneOrMany<CallRecord<'a>>>),
     /// `group-participants.update`.
-    GroupParticipants(GroupParticipants<'a>),
+    GroupParticipants(Box<GroupParticipants<'a>>),
     /// Any other event: `data` verbatim.
     Raw(Raw<'a>),
 }
@@ -122,10 +122,10 @@ impl<'a> Data<'a> {
         de: D,
     ) -> Result<Self, D::Error> {
         Ok(match EventFamily::of(event) {
-            EventFamily::Message => Data::Messages(OneOrMany::from_json(de)?),
-            EventFamily::Call => Data::Calls(OneOrMany::from_json(de)?),
+            EventFamily::Message => Data::Messages(Box::new(OneOrMany::from_json(de)?)),
+            EventFamily::Call => Data::Calls(Box::new(OneOrMany::from_json(de)?)),
             EventFamily::GroupParticipants => {
-                Data::GroupParticipants(GroupParticipants::from_json(de)?)
+                Data::GroupParticipants(Box::new(GroupParticipants::from_json(de)?))
             }
             EventFamily::Other => {
                 <de::IgnoredAny as serde::Deserialize<'a>>::deserialize(de)?;
@@ -155,7 +155,10 @@ impl std::fmt::Debug for Event<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Event")
             .field("event", &self.event)
-            .field("session_id", &self.session_id.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "session_id",
+                &self.session_id.as_ref().map(|_| "[REDACTED]"),
+            )
             .field("timestamp", &self.timestamp)
             .field("data", &self.data)
             .field("extra", &self.extra)
@@ -308,18 +311,24 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         let mut extra = Extra::default();
         while let Some(key) = next_key(&mut map)? {
             match key.as_ref() {
-                "event" => match map.next_value_seed(crate::json::Seed::<Option<Cow<'de, str>>>::new())? {
-                    Some(v) => event = Some(v),
-                    None => extra.0.push((key, Raw::NULL)),
-                },
-                "sessionId" => match map.next_value_seed(crate::json::Seed::<Option<Cow<'de, str>>>::new())? {
-                    Some(v) => session_id = Some(v),
-                    None => extra.0.push((key, Raw::NULL)),
-                },
-                "timestamp" => match map.next_value_seed(crate::json::Seed::<Option<StrOrNum<'de>>>::new())? {
-                    Some(v) => timestamp = Some(v),
-                    None => extra.0.push((key, Raw::NULL)),
-                },
+                "event" => {
+                    match map.next_value_seed(crate::json::Seed::<Option<Cow<'de, str>>>::new())? {
+                        Some(v) => event = Some(v),
+                        None => extra.0.push((key, Raw::NULL)),
+                    }
+                }
+                "sessionId" => {
+                    match map.next_value_seed(crate::json::Seed::<Option<Cow<'de, str>>>::new())? {
+                        Some(v) => session_id = Some(v),
+                        None => extra.0.push((key, Raw::NULL)),
+                    }
+                }
+                "timestamp" => {
+                    match map.next_value_seed(crate::json::Seed::<Option<StrOrNum<'de>>>::new())? {
+                        Some(v) => timestamp = Some(v),
+                        None => extra.0.push((key, Raw::NULL)),
+                    }
+                }
                 "data" => {
                     let raw = map.next_value_seed(crate::json::Seed::<Raw<'de>>::new())?;
                     if raw.is_null() {
@@ -361,25 +370,25 @@ object! {
     /// A WASender message key.
     pub struct MessageKey<'a> {
         /// Chat JID: `…@s.whatsapp.net`, `…@g.us`, `…@lid`.
-        "remoteJid" => remote_jid: Cow<'a, str>,
+        "remoteJid" => remote_jid: Jid<'a>,
         /// Message id.
         "id" => id: Cow<'a, str>,
         /// Sent by the session's own number.
         "fromMe" => from_me: bool,
         /// Group participant JID.
-        "participant" => participant: Cow<'a, str>,
+        "participant" => participant: Jid<'a>,
         /// Sender phone JID.
-        "senderPn" => sender_pn: Cow<'a, str>,
+        "senderPn" => sender_pn: Jid<'a>,
         /// Sender phone digits.
-        "cleanedSenderPn" => cleaned_sender_pn: Cow<'a, str>,
+        "cleanedSenderPn" => cleaned_sender_pn: Phone<'a>,
         /// Participant phone JID.
-        "participantPn" => participant_pn: Cow<'a, str>,
+        "participantPn" => participant_pn: Jid<'a>,
         /// Participant phone digits.
-        "cleanedParticipantPn" => cleaned_participant_pn: Cow<'a, str>,
+        "cleanedParticipantPn" => cleaned_participant_pn: Phone<'a>,
         /// Sender LID.
-        "senderLid" => sender_lid: Cow<'a, str>,
+        "senderLid" => sender_lid: Jid<'a>,
         /// Participant LID.
-        "participantLid" => participant_lid: Cow<'a, str>,
+        "participantLid" => participant_lid: Jid<'a>,
         /// `pn` or `lid`.
         "addressingMode" => addressing_mode: Cow<'a, str>,
     }
@@ -472,9 +481,9 @@ object! {
         /// Call id (older name).
         "callId" => call_id: Cow<'a, str>,
         /// Caller JID.
-        "from" => from: Cow<'a, str>,
+        "from" => from: Jid<'a>,
         /// Caller JID (older name).
-        "caller" => caller: Cow<'a, str>,
+        "caller" => caller: Jid<'a>,
         /// The call, when wrapped as `data.call`.
         "call" => call: Box<CallRecord<'a>>,
         /// Group call.
@@ -492,9 +501,9 @@ object! {
     /// `group-participants.update` data.
     pub struct GroupParticipants<'a> {
         /// Group JID.
-        "jid" => jid: Cow<'a, str>,
+        "jid" => jid: Jid<'a>,
         /// Group JID (newer name).
-        "id" => id: Cow<'a, str>,
+        "id" => id: Jid<'a>,
         /// Participants (JIDs or phone strings; objects kept raw).
         "participants" => participants: Vec<Raw<'a>>,
         /// `add`, `remove`, `promote`, `demote`.
@@ -512,8 +521,11 @@ mod tests {
             br#"{"data":{"key":{"id":"A","remoteJid":"1@s.whatsapp.net"}},"event":"message.sent"}"#,
         )
         .unwrap();
-        let Some(Data::Messages(OneOrMany::One(r))) = &e.data else {
+        let Some(Data::Messages(data)) = &e.data else {
             panic!("not typed: {e:?}")
+        };
+        let OneOrMany::One(r) = data.as_ref() else {
+            panic!("not one record")
         };
         assert_eq!(r.key.as_ref().unwrap().id.as_deref(), Some("A"));
     }
@@ -527,7 +539,10 @@ mod tests {
     #[test]
     fn missing_event_is_an_error() {
         let err = Event::parse(br#"{"data":{}}"#).unwrap_err();
-        assert!(matches!(err, crate::Error::MissingField { ref path, .. } if path == "event"), "{err}");
+        assert!(
+            matches!(err, crate::Error::MissingField { ref path, .. } if path == "event"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,1 +1,5 @@
 //! Integration tests of `wa-payload`: one test binary, one module per area.
+
+mod corpus;
+mod malformed;
+mod props;

@@ -1,0 +1,185 @@
+//! Bad input: each case gives a typed error naming the path and position, never the value,
+//! and never panics.
+
+use wa_payload::{Error, Limits};
+
+const SECRET: &str = "4915112345678";
+
+fn err(body: &[u8]) -> Error {
+    let e = wa_payload::parse(body).expect_err("must fail");
+    let text = e.to_string();
+    assert!(!text.contains(SECRET), "error shows a value: {text}");
+    assert!(!format!("{e:?}").contains(SECRET), "debug shows a value");
+    assert!(!text.ends_with('.'));
+    e
+}
+
+#[test]
+fn truncated_json() {
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"4915112345678","#;
+    assert!(matches!(err(body), Error::Truncated { line: 1, .. }));
+}
+
+#[test]
+fn syntax_error_has_position() {
+    let body = b"{\"object\":\"w\",\n \"entry\": [}";
+    assert!(matches!(err(body), Error::Syntax { line: 2, .. }));
+}
+
+#[test]
+fn wrong_type_names_the_path() {
+    let body = br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"id":"a"},{"id":"b","from":4915112345678}]}}]}]}"#;
+    match err(body) {
+        Error::WrongType { path, expected, .. } => {
+            assert_eq!(path, "entry[0].changes[0].value.messages[1].from");
+            assert_eq!(expected, "a string");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn wrong_type_with_string_value_does_not_echo_it() {
+    let body = br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"id":"b","context":{"forwarded":"4915112345678"}}]}}]}]}"#;
+    match err(body) {
+        Error::WrongType { path, .. } => {
+            assert_eq!(
+                path,
+                "entry[0].changes[0].value.messages[0].context.forwarded"
+            )
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn missing_envelope_fields() {
+    match err(br#"{"object":"w"}"#) {
+        Error::MissingField { path, .. } => assert_eq!(path, "entry"),
+        other => panic!("{other}"),
+    }
+    match err(br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages"}]}]}"#) {
+        Error::MissingField { path, .. } => assert_eq!(path, "entry[0].changes[0].value"),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn empty_arrays_parse_and_yield_account_items() {
+    let w = wa_payload::parse(br#"{"object":"w","entry":[]}"#).unwrap();
+    assert_eq!(w.items().count(), 0);
+    let w = wa_payload::parse(
+        br#"{"object":"w","entry":[{"id":"W","changes":[{"field":"messages","value":{"messages":[],"statuses":[]}}]}]}"#,
+    )
+    .unwrap();
+    let items: Vec<_> = w.items().collect();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].kind, wa_payload::ItemKind::Account);
+}
+
+#[test]
+fn non_digit_phones_are_kept_as_found() {
+    let w = wa_payload::parse(
+        br#"{"object":"w","entry":[{"id":"W","changes":[{"field":"messages","value":{"messages":[{"id":"a","from":"PHONE_NUMBER","timestamp":"TIMESTAMP"}]}}]}]}"#,
+    )
+    .unwrap();
+    let item = w.items().next().unwrap();
+    assert_eq!(item.party.phone, Some("PHONE_NUMBER"));
+}
+
+#[test]
+fn non_object_roots() {
+    for body in [&b""[..], b"   ", b"[]", b"42", b"\"x\"", b"null"] {
+        assert_eq!(err(body), Error::NotAnObject);
+    }
+    assert_eq!(err(br#"{"hello":1}"#), Error::UnknownProvider);
+}
+
+#[test]
+fn oversized_body() {
+    let limits = Limits {
+        max_body_bytes: 64,
+        ..Limits::default()
+    };
+    let body = format!(r#"{{"event":"x","data":"{}"}}"#, "a".repeat(100));
+    let e = wa_payload::parse_with(body.as_bytes(), &limits).unwrap_err();
+    assert_eq!(
+        e,
+        Error::TooLarge {
+            size: body.len(),
+            limit: 64
+        }
+    );
+    // The default bound is Meta's 3 MB.
+    assert_eq!(Limits::default().max_body_bytes, 3 * 1024 * 1024);
+    let big = format!(
+        r#"{{"event":"x","data":"{}"}}"#,
+        "a".repeat(3 * 1024 * 1024)
+    );
+    assert!(matches!(
+        wa_payload::parse(big.as_bytes()),
+        Err(Error::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn deep_nesting() {
+    let body = format!(
+        r#"{{"event":"x","data":{}{}}}"#,
+        "[".repeat(100),
+        "]".repeat(100)
+    );
+    assert!(matches!(
+        err(body.as_bytes()),
+        Error::TooDeep { limit: 64, .. }
+    ));
+    // Brackets inside strings do not count.
+    let body = format!(r#"{{"event":"x","data":"{}"}}"#, "[".repeat(100));
+    assert!(wa_payload::parse(body.as_bytes()).is_ok());
+    // A raised bound is honoured: deep raw data is kept verbatim.
+    let limits = Limits {
+        max_depth: 1000,
+        ..Limits::default()
+    };
+    let body = format!(
+        r#"{{"event":"x","data":{}{}}}"#,
+        "[".repeat(500),
+        "]".repeat(500)
+    );
+    assert!(wa_payload::parse_with(body.as_bytes(), &limits).is_ok());
+    // Deep typed data beyond serde_json's own recursion limit fails cleanly.
+    let body = format!(
+        r#"{{"event":"messages.upsert","data":{{"messages":{}{{}}{}}}}}"#,
+        r#"{"message":"#.repeat(200),
+        "}".repeat(200)
+    );
+    let e = wa_payload::parse_with(body.as_bytes(), &limits).unwrap_err();
+    assert!(matches!(e, Error::TooDeep { .. }), "{e}");
+}
+
+#[test]
+fn invalid_utf8() {
+    let mut body = br#"{"object":"w","entry":[{"id":""#.to_vec();
+    let at = body.len();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(br#""}]}"#);
+    assert_eq!(err(&body), Error::InvalidUtf8 { offset: at });
+}
+
+#[test]
+fn wasender_wrong_data_shape_names_data_path() {
+    match err(br#"{"event":"messages.upsert","data":{"messages":[{"key":{"id":4915112345678}}]}}"#)
+    {
+        Error::WrongType { path, .. } => assert_eq!(path, "data.messages[0].key.id"),
+        other => panic!("{other}"),
+    }
+    match err(br#"{"event":"messages.upsert","data":"4915112345678"}"#) {
+        Error::WrongType { path, .. } => assert_eq!(path, "data"),
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn trailing_garbage_is_a_syntax_error() {
+    assert!(matches!(err(br#"{"event":"x"} {"#), Error::Syntax { .. }));
+}
