@@ -67,6 +67,7 @@ pub mod key;
 pub mod payload;
 pub mod phone;
 pub mod pseudonym;
+pub mod record;
 pub mod scan;
 
 pub use error::Error;
@@ -74,3 +75,4 @@ pub use key::PseudonymKey;
 pub use payload::{Masker, Mode};
 pub use phone::PhoneMask;
 pub use pseudonym::Pseudonym;
+pub use record::{AnonymizedRecord, LogEntry};

@@ -328,7 +328,7 @@ impl Masker {
 }
 
 /// `****` and the last two characters, when at least eight characters hide behind it.
-fn tail_mask(s: &str) -> String {
+pub(crate) fn tail_mask(s: &str) -> String {
     let n = s.chars().count();
     if n >= 8 {
         let tail: String = s.chars().skip(n - 2).collect();

@@ -1,6 +1,7 @@
 //! Conformance over the shared corpus: every Cloud API and WASender payload, in every mode,
 //! masks to a body that `wa-payload` still parses and routes, with the same JSON shape, and
-//! without any of the payload's phone numbers, user ids, names or message bodies.
+//! without any of the payload's phone numbers, user ids, names or message bodies; its
+//! anonymized records and compliance log lines carry none of them either.
 //!
 //! The personal values are collected from the original with this test's own field list
 //! (not the masker's rules). Values are skipped as trivial when they are shorter than four
@@ -13,6 +14,7 @@
 use std::path::PathBuf;
 
 use pii_mask::{Masker, PseudonymKey};
+use residency_core::Policy;
 use serde_json::Value;
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -217,6 +219,29 @@ fn every_corpus_payload_masks_to_the_same_shape_without_personal_data() {
                     "{ctx}: a personal value survived"
                 );
                 checked_secrets += 1;
+            }
+
+            // The anonymized records of the same body carry none of them either, and there is
+            // one per routed item.
+            let records = pii_mask::record::anonymize(body, Policy::seed())
+                .unwrap_or_else(|e| panic!("{ctx}: anonymize: {e}"));
+            assert_eq!(records.len(), before.items().count(), "{ctx}");
+            let json = serde_json::to_string(&records).unwrap();
+            for s in &w.secrets {
+                assert!(
+                    !json.contains(s.as_str()),
+                    "{ctx}: a personal value in a record"
+                );
+            }
+            let lines = pii_mask::record::log_entries(body, &pii_mask::PhoneMask::SEED)
+                .unwrap_or_else(|e| panic!("{ctx}: log: {e}"));
+            for line in lines.iter().map(pii_mask::LogEntry::to_json_line) {
+                for s in &w.secrets {
+                    assert!(
+                        !line.contains(s.as_str()),
+                        "{ctx}: a personal value in a log line"
+                    );
+                }
             }
         }
     }
