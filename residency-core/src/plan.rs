@@ -54,6 +54,8 @@ struct Code {
     shared: bool,
     /// Length of the longest leading-digit prefix listed under this code (0: not shared).
     prefix_depth: u8,
+    /// National number lengths for which `LENGTH_PREFIXES` holds entries under this code.
+    length_rules: &'static [u8],
     /// Shortest national significant number of any region of the code.
     nsn_min: u8,
     /// Longest national significant number of any region of the code.
@@ -172,8 +174,9 @@ pub fn split_calling_code(digits: &[u8]) -> Option<(CallingCode, usize)> {
 /// The calling code and country of an international number given as ASCII digits (no `+`).
 ///
 /// `None` means no assigned calling code prefixes the digits. Only the leading digits are
-/// read (the code plus at most 6 more); the length of the number is not checked here (see
-/// [`crate::attribution::normalize_phone`]). Never allocates, never panics.
+/// read (the code plus at most 6 more), and the number's length only where libphonenumber's
+/// answer depends on it (NANP 7-digit `31x` numbers are CA); the length is not validated
+/// here (see [`crate::attribution::normalize_phone`]). Never allocates, never panics.
 #[must_use]
 pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
     let (calling_code, n) = split_calling_code(digits)?;
@@ -200,11 +203,25 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
         usable += 1;
     }
     let base = u64::from(calling_code.0) * 1_000_000;
-    let country = (1..=usable)
-        .rev()
-        .find_map(|len| {
-            let value = values.get(len - 1)?;
-            table::PREFIXES.get(&(len as u64 * 1_000_000_000 + base + value))
+    let key = |len: usize| -> Option<u64> {
+        let value = values.get(len.checked_sub(1)?)?;
+        Some(len as u64 * 1_000_000_000 + base + value)
+    };
+    // A few prefixes also depend on the national number's length (NANP `31x`: 7-digit
+    // numbers are Canadian UANs, 10-digit ones US): those rules come first.
+    let by_length = u8::try_from(rest.len())
+        .ok()
+        .filter(|l| code.length_rules.contains(l))
+        .and_then(|l| {
+            (1..=usable).rev().find_map(|len| {
+                table::LENGTH_PREFIXES.get(&(u64::from(l) * 10_000_000_000 + key(len)?))
+            })
+        });
+    let country = by_length
+        .or_else(|| {
+            (1..=usable)
+                .rev()
+                .find_map(|len| table::PREFIXES.get(&key(len)?))
         })
         .copied()
         .or(code.main);
@@ -264,6 +281,8 @@ mod tests {
         assert_eq!(country("12125550123"), cc("US"));
         assert_eq!(country("14165550123"), cc("CA"));
         assert_eq!(country("18765550123"), cc("JM"));
+        assert_eq!(country("13106253"), cc("CA")); // 7-digit UAN
+        assert_eq!(country("13105550123"), cc("US")); // Los Angeles
         assert_eq!(country("18002345678"), cc("US"));
         assert_eq!(country("18001123456"), cc("DO"));
         assert_eq!(country("79161234567"), cc("RU"));

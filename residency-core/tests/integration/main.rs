@@ -1,2 +1,3 @@
 //! Integration tests of `residency-core`: one test binary, one module per area.
 mod delivery;
+mod plan;

@@ -346,7 +346,7 @@ enum Status {
 }
 
 impl Region {
-    fn status(&self, prefix: &[u8]) -> Status {
+    fn status(&self, prefix: &[u8], only_len: Option<u8>) -> Status {
         if let Some(ld) = &self.leading {
             let mut s = ld.start();
             for i in 0..=prefix.len() {
@@ -361,7 +361,7 @@ impl Region {
                 }
             }
             if ld.dead(s) { Status::Dead } else { Status::Partial }
-        } else if self.can_be_valid(prefix) {
+        } else if self.can_be_valid(prefix, only_len) {
             Status::Partial
         } else {
             Status::Dead
@@ -370,7 +370,7 @@ impl Region {
 
     /// Whether some valid number of this region starts with `prefix`: it must match the
     /// general pattern and one type's pattern with one of that type's lengths.
-    fn can_be_valid(&self, prefix: &[u8]) -> bool {
+    fn can_be_valid(&self, prefix: &[u8], only_len: Option<u8>) -> bool {
         let g0 = self.general.feed(self.general.start(), prefix);
         if self.general.dead(g0) {
             return false;
@@ -385,6 +385,7 @@ impl Region {
             let mut len = prefix.len();
             while len <= max.min(MAX_NSN) && !level.is_empty() {
                 if lengths.contains(&(len as u8))
+                    && only_len.is_none_or(|l| usize::from(l) == len)
                     && level
                         .iter()
                         .any(|&(t, g)| dfa.accepts(t) && self.general.accepts(g))
@@ -420,6 +421,9 @@ enum Answer {
 /// A trie node: settled, or split by the next digit.
 enum Node {
     Leaf(Answer),
+    /// Settled only by the national number's length (NANP 7-digit `310` numbers are CA,
+    /// 10-digit ones US): the answer for each length.
+    ByLength(Vec<(u8, Answer)>),
     Split(Box<[Node; 10]>),
 }
 
@@ -427,15 +431,49 @@ struct Stats {
     forced: usize,
 }
 
-fn decide(regions: &[Region], prefix: &mut Vec<u8>, stats: &mut Stats) -> Node {
-    let statuses: Vec<Status> = regions.iter().map(|r| r.status(prefix)).collect();
+fn first_answer(statuses: &[Status]) -> Option<Answer> {
     let Some(first) = statuses.iter().position(|s| *s != Status::Dead) else {
-        return Node::Leaf(Answer::NoValid);
+        return Some(Answer::NoValid);
     };
     let rest_dead = statuses.iter().skip(first + 1).all(|s| *s == Status::Dead);
-    if statuses[first] == Status::Total || rest_dead {
-        return Node::Leaf(Answer::Region(first));
+    (statuses[first] == Status::Total || rest_dead).then_some(Answer::Region(first))
+}
+
+fn decide(regions: &[Region], prefix: &mut Vec<u8>, stats: &mut Stats) -> Node {
+    let statuses: Vec<Status> = regions.iter().map(|r| r.status(prefix, None)).collect();
+    if let Some(answer) = first_answer(&statuses) {
+        return Node::Leaf(answer);
     }
+    // Does the national number's length settle it?
+    let mut lengths: Vec<u8> = regions
+        .iter()
+        .flat_map(|r| r.types.iter().flat_map(|(_, l)| l.iter().copied()))
+        .filter(|&l| usize::from(l) >= prefix.len())
+        .collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let by_length: Option<Vec<(u8, Answer)>> = lengths
+        .iter()
+        .map(|&l| {
+            let st: Vec<Status> = regions.iter().map(|r| r.status(prefix, Some(l))).collect();
+            first_answer(&st).map(|a| (l, a))
+        })
+        .collect();
+    if let Some(by_length) = by_length {
+        let answers: Vec<&Answer> = by_length
+            .iter()
+            .map(|(_, a)| a)
+            .filter(|a| **a != Answer::NoValid)
+            .collect();
+        if answers.windows(2).all(|w| w[0] == w[1]) {
+            return Node::Leaf(answers.first().map_or(Answer::NoValid, |a| (*a).clone()));
+        }
+        return Node::ByLength(by_length);
+    }
+    let first = statuses
+        .iter()
+        .position(|s| *s != Status::Dead)
+        .expect("first_answer returned None, so a region is live");
     if prefix.len() >= MAX_DEPTH {
         // Several regions could still hold valid numbers under this prefix; libphonenumber
         // tries them in order, so the first one wins for every number it validates.
@@ -452,7 +490,7 @@ fn decide(regions: &[Region], prefix: &mut Vec<u8>, stats: &mut Stats) -> Node {
     let mut common: Option<Answer> = None;
     for c in &children {
         match c {
-            Node::Split(_) => return Node::Split(Box::new(children)),
+            Node::Split(_) | Node::ByLength(_) => return Node::Split(Box::new(children)),
             Node::Leaf(Answer::NoValid) => {}
             Node::Leaf(a) => match &common {
                 None => common = Some(a.clone()),
@@ -464,12 +502,23 @@ fn decide(regions: &[Region], prefix: &mut Vec<u8>, stats: &mut Stats) -> Node {
     Node::Leaf(common.unwrap_or(Answer::NoValid))
 }
 
-fn collect(node: &Node, prefix: &mut Vec<u8>, main: usize, out: &mut Vec<(String, usize)>) {
+/// A table entry: prefix, region index, and the national number length it is limited to.
+type Entry = (String, usize, Option<u8>);
+
+fn collect(node: &Node, prefix: &mut Vec<u8>, main: usize, out: &mut Vec<Entry>) {
+    let p = String::from_utf8_lossy(prefix).into_owned();
     match node {
-        Node::Leaf(Answer::Region(r)) if *r != main => {
-            out.push((String::from_utf8_lossy(prefix).into_owned(), *r));
-        }
+        Node::Leaf(Answer::Region(r)) if *r != main => out.push((p, *r, None)),
         Node::Leaf(_) => {}
+        Node::ByLength(answers) => {
+            for (l, a) in answers {
+                if let Answer::Region(r) = a {
+                    if *r != main {
+                        out.push((p.clone(), *r, Some(*l)));
+                    }
+                }
+            }
+        }
         Node::Split(children) => {
             for (d, c) in children.iter().enumerate() {
                 prefix.push(b'0' + d as u8);
@@ -493,6 +542,7 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
     }
     let mut codes = String::new();
     let mut prefixes = String::new();
+    let mut length_prefixes = String::new();
     let mut n_prefixes = 0usize;
     let mut shared = 0usize;
     let mut nongeo = Vec::new();
@@ -542,25 +592,41 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
             }
             let names: Vec<&str> = regions.iter().map(|r| r.id.as_str()).collect();
             writeln!(prefixes, "    // +{code}: {}", names.join(" ")).ok();
-            for (p, r) in &entries {
-                let key = p.len() as u64 * 1_000_000_000 + u64::from(code) * 1_000_000
+            for (p, r, nsn_len) in &entries {
+                let key = p.len() as u64 * 1_000_000_000
+                    + u64::from(code) * 1_000_000
                     + p.parse::<u64>().unwrap_or(0);
                 let k = key.to_string();
-                let grouped = format!("{}_{}_{}_{}", &k[..k.len() - 9], &k[k.len() - 9..k.len() - 6],
-                    &k[k.len() - 6..k.len() - 3], &k[k.len() - 3..]);
-                writeln!(
-                    prefixes,
-                    "    {grouped}u64 => Country::from_static(\"{}\"), // +{code} {p}",
-                    regions[*r].id
-                )
+                let n = k.len();
+                let grouped = format!(
+                    "{}_{}_{}_{}",
+                    &k[..n - 9],
+                    &k[n - 9..n - 6],
+                    &k[n - 6..n - 3],
+                    &k[n - 3..]
+                );
+                let id = &regions[*r].id;
+                match nsn_len {
+                    None => writeln!(
+                        prefixes,
+                        "    {grouped}u64 => Country::from_static(\"{id}\"), // +{code} {p}"
+                    ),
+                    Some(l) => writeln!(
+                        length_prefixes,
+                        "    {l}_{grouped}u64 => Country::from_static(\"{id}\"), // +{code} {p}, {l}-digit national numbers"
+                    ),
+                }
                 .ok();
                 n_prefixes += 1;
             }
         }
-        let depth = entries.iter().map(|(p, _)| p.len()).max().unwrap_or(0);
+        let depth = entries.iter().map(|(p, _, _)| p.len()).max().unwrap_or(0);
+        let mut rules: Vec<u8> = entries.iter().filter_map(|(_, _, l)| *l).collect();
+        rules.sort_unstable();
+        rules.dedup();
         writeln!(
             codes,
-            "    {code}u16 => Code {{ main: {country}, shared: {}, prefix_depth: {depth}, nsn_min: {min}, nsn_max: {max} }},",
+            "    {code}u16 => Code {{ main: {country}, shared: {}, prefix_depth: {depth}, length_rules: &{rules:?}, nsn_min: {min}, nsn_max: {max} }},",
             list.len() > 1
         )
         .ok();
@@ -577,8 +643,8 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
     writeln!(out, "pub(crate) const METADATA_VERSION: &str = \"{version}\";").ok();
     writeln!(out).ok();
     writeln!(out, "/// Every country calling code: its main region (`None` when non-geographic), whether").ok();
-    writeln!(out, "/// regions share it, the deepest leading-digit prefix under it, and the national").ok();
-    writeln!(out, "/// significant number lengths.").ok();
+    writeln!(out, "/// regions share it, the deepest leading-digit prefix under it, the national number").ok();
+    writeln!(out, "/// lengths with length-dependent prefixes, and the national significant number lengths.").ok();
     writeln!(out, "pub(super) static CODES: phf::Map<u16, Code> = phf::phf_map! {{").ok();
     out.push_str(&codes);
     writeln!(out, "}};").ok();
@@ -587,6 +653,12 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
     writeln!(out, "/// Key: `LEN_CCC_PPPPPP` = prefix length * 10^9 + calling code * 10^6 + prefix digits.").ok();
     writeln!(out, "pub(super) static PREFIXES: phf::Map<u64, Country> = phf::phf_map! {{").ok();
     out.push_str(&prefixes);
+    writeln!(out, "}};").ok();
+    writeln!(out).ok();
+    writeln!(out, "/// Prefixes whose region also depends on the national number's length (listed in").ok();
+    writeln!(out, "/// the code's `length_rules`). Key: `NSN_LEN_CCC_PPPPPP` = national length * 10^10 + prefix key.").ok();
+    writeln!(out, "pub(super) static LENGTH_PREFIXES: phf::Map<u64, Country> = phf::phf_map! {{").ok();
+    out.push_str(&length_prefixes);
     writeln!(out, "}};").ok();
     Ok(out)
 }
