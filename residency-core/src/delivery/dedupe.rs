@@ -11,6 +11,7 @@
 //! evicts by age (default window: seven days) and by a size cap.
 //! Both hold each key once: 16 bytes of digest and an 8-byte timestamp.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -49,12 +50,12 @@ impl IdempotencyKey {
     /// Use the status value (`sent`, `delivered`, `read`, `failed`, ...) for status updates
     /// and `message` for an inbound message.
     pub fn cloud_api(phone_number_id: &str, wamid: &str, status: &str) -> Self {
-        Self::digest(b"cloud_api", [phone_number_id, wamid, status])
+        Self::digest(b'c', [phone_number_id, wamid, status])
     }
 
     /// The key of a WASender event: `(sessionId, key.id, event)`.
     pub fn wasender(session_id: &str, key_id: &str, event: &str) -> Self {
-        Self::digest(b"wasender", [session_id, key_id, event])
+        Self::digest(b'w', [session_id, key_id, event])
     }
 
     /// A key from a digest computed elsewhere (e.g. read back from storage).
@@ -67,12 +68,13 @@ impl IdempotencyKey {
         &self.0
     }
 
-    fn digest(provider: &[u8], fields: [&str; 3]) -> Self {
+    fn digest(provider: u8, fields: [&str; 3]) -> Self {
+        // One tag byte and 4-byte lengths keep a typical Cloud API key (about 90 bytes of
+        // fields) within two SHA-256 blocks.
         let mut h = Sha256::new();
-        h.update((provider.len() as u64).to_le_bytes());
-        h.update(provider);
+        h.update([provider]);
         for field in fields {
-            h.update((field.len() as u64).to_le_bytes());
+            h.update(u32::try_from(field.len()).unwrap_or(u32::MAX).to_le_bytes());
             h.update(field.as_bytes());
         }
         let full: [u8; 32] = h.finalize().into();
@@ -260,10 +262,12 @@ impl DedupeWindow {
     pub fn check(&mut self, key: IdempotencyKey, now: Millis) -> Seen {
         let now = self.clamp(now);
         self.evict_aged(now);
-        if self.keys.contains_key(&Slot(key)) {
-            return Seen::Duplicate;
+        match self.keys.entry(Slot(key)) {
+            Entry::Occupied(_) => return Seen::Duplicate,
+            Entry::Vacant(v) => {
+                v.insert(now);
+            }
         }
-        self.keys.insert(Slot(key), now);
         self.order.push_back((key, now));
         while self.order.len() > self.cap {
             if let Some((old, _)) = self.order.pop_front() {

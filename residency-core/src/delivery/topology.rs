@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -20,7 +21,7 @@ pub const MAX_ENDPOINT_ID_LEN: usize = 128;
 /// The operator's name for one regional endpoint (`eu-central`, `https://eu.example/hook`).
 ///
 /// 1 to 128 bytes without control characters or spaces. It names configuration, not
-/// people, so `Debug` shows it.
+/// people, so `Debug` shows it. Cloning is cheap (a shared string).
 ///
 /// ```
 /// use residency_core::delivery::EndpointId;
@@ -32,7 +33,7 @@ pub const MAX_ENDPOINT_ID_LEN: usize = 128;
 /// # Ok::<(), residency_core::delivery::DeliveryError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EndpointId(Box<str>);
+pub struct EndpointId(Arc<str>);
 
 impl EndpointId {
     /// The id.
