@@ -1,3 +1,4 @@
 //! Integration tests of `residency-core`: one test binary, one module per area.
 mod delivery;
 mod plan;
+mod policy;
