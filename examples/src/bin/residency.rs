@@ -3,12 +3,14 @@
 use std::process::ExitCode;
 
 use examples::cli::{CliError, CmdResult};
+use examples::cmd;
 
 const USAGE: &str = "usage: residency <route|country|verify|mask|scan|hash|canon|merkle> [ARGS...]";
 
 fn dispatch(command: &str, args: &[String]) -> CmdResult {
     match command {
         // Each later issue adds its subcommands here.
+        "country" => cmd::country::run(args),
         _ => Err(CliError::new(USAGE)),
     }
 }
