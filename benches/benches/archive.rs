@@ -16,7 +16,9 @@ use archive_hash::{Hasher, Sha256, canonicalize};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 fn input(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i.wrapping_mul(31) ^ (i >> 7)) as u8).collect()
+    (0..len)
+        .map(|i| (i.wrapping_mul(31) ^ (i >> 7)) as u8)
+        .collect()
 }
 
 fn sha256(c: &mut Criterion) {
@@ -113,7 +115,9 @@ fn merkle_group(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function(BenchmarkId::new("prove-verify", "1M"), |b| {
         b.iter(|| {
-            let proof = log.inclusion_proof(black_box(index), LEAVES).expect("in range");
+            let proof = log
+                .inclusion_proof(black_box(index), LEAVES)
+                .expect("in range");
             let leaf = log.leaf_hash(index).expect("in range");
             merkle::verify_inclusion(index, LEAVES, leaf, &proof, root).expect("valid")
         });

@@ -11,6 +11,9 @@ fn dispatch(command: &str, args: &[String]) -> CmdResult {
     match command {
         // Each later issue adds its subcommands here.
         "country" => cmd::country::run(args),
+        "hash" => cmd::hash::run(args),
+        "canon" => cmd::canon::run(args),
+        "merkle" => cmd::merkle::run(args),
         _ => Err(CliError::new(USAGE)),
     }
 }

@@ -1,3 +1,6 @@
 //! One module per `residency` subcommand; each exposes `run(args) -> CmdResult`.
 
+pub mod canon;
 pub mod country;
+pub mod hash;
+pub mod merkle;

@@ -1,0 +1,141 @@
+//! `residency merkle root|inclusion --index I|consistency --old M [FILE]`: an RFC 6962
+//! Merkle tree over the leaves read from stdin (or FILE).
+//!
+//! Each input line is one leaf's **data** in hex (any case; an empty line is an empty
+//! leaf), hashed as `SHA-256(0x00 || data)`, the convention of the RFC 6962 test vectors
+//! (`leaf_inputs_hex`). A final newline does not start another leaf. The tree size is the
+//! number of lines.
+//!
+//! - `root` prints the root (the empty tree's root for no input).
+//! - `inclusion --index I` prints the audit path of leaf `I` (0-based), one hash per line.
+//! - `consistency --old M` prints the proof that the first `M` leaves (`M >= 1`) are a prefix
+//!   of the whole tree, one hash per line.
+//!
+//! Hashes are lowercase hex. An empty proof prints nothing.
+
+use std::io::{self, Write};
+
+use archive_hash::MerkleLog;
+
+use crate::cli::{CliError, CmdResult, Outcome, parse_args, read_input};
+
+/// The help text, printed by `residency merkle --help`.
+pub const HELP: &str = "\
+usage: residency merkle root|inclusion --index I|consistency --old M [FILE]
+Reads one leaf per line as hex of the leaf DATA (hashed as SHA-256(0x00 || data), the
+convention of the RFC 6962 test vectors; an empty line is an empty leaf) and prints the
+root, or the proof's hashes, one lowercase hex per line.
+";
+
+fn parse_u64(command: &str, flag: &str, v: Option<&str>) -> Result<u64, CliError> {
+    let v = v.ok_or_else(|| CliError::usage(command, format!("--{flag} is required")))?;
+    v.parse()
+        .map_err(|_| CliError::usage(command, format!("--{flag} must be a non-negative integer")))
+}
+
+fn decode_hex(line: &str, number: usize) -> Result<Vec<u8>, CliError> {
+    let bad = || CliError::new(format!("line {number} is not an even-length hex string"));
+    let b = line.as_bytes();
+    if b.len() % 2 != 0 {
+        return Err(bad());
+    }
+    b.chunks_exact(2)
+        .map(|pair| {
+            std::str::from_utf8(pair)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
+/// Builds the log from the input text, one hex leaf per line.
+fn read_log(input: &[u8]) -> Result<MerkleLog, CliError> {
+    let text = std::str::from_utf8(input)
+        .map_err(|e| CliError::new(format!("input is not utf-8 at byte {}", e.valid_up_to())))?;
+    let mut log = MerkleLog::new();
+    if text.is_empty() {
+        return Ok(log);
+    }
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for (i, line) in body.split('\n').enumerate() {
+        let line = line
+            .strip_suffix('\r')
+            .unwrap_or(line)
+            .trim_matches([' ', '\t']);
+        log.append(&decode_hex(line, i + 1)?);
+    }
+    Ok(log)
+}
+
+/// Runs the subcommand.
+pub fn run(args: &[String]) -> CmdResult {
+    let parsed = parse_args(
+        "merkle",
+        args,
+        &[("index", true), ("old", true), ("help", false)],
+    )?;
+    if parsed.flag("help") {
+        print!("{HELP}");
+        return Ok(Outcome::Success);
+    }
+    let (mode, rest) = parsed
+        .positional
+        .split_first()
+        .ok_or_else(|| CliError::usage("merkle", "expected root, inclusion or consistency"))?;
+    let path = match rest {
+        [] => None,
+        [p] => Some(p.as_str()),
+        _ => return Err(CliError::usage("merkle", "expected at most one FILE")),
+    };
+    let lib = |e: archive_hash::Error| CliError::new(format!("merkle: {e}"));
+    let hashes = match mode.as_str() {
+        "root" => {
+            let log = read_log(&read_input(path)?)?;
+            vec![log.root()]
+        }
+        "inclusion" => {
+            let index = parse_u64("merkle", "index", parsed.value("index"))?;
+            let log = read_log(&read_input(path)?)?;
+            log.inclusion_proof(index, log.len()).map_err(lib)?
+        }
+        "consistency" => {
+            let old = parse_u64("merkle", "old", parsed.value("old"))?;
+            let log = read_log(&read_input(path)?)?;
+            log.consistency_proof(old, log.len()).map_err(lib)?
+        }
+        _ => {
+            return Err(CliError::usage(
+                "merkle",
+                "expected root, inclusion or consistency",
+            ));
+        }
+    };
+    let mut out = io::stdout().lock();
+    let mut text = String::with_capacity(hashes.len() * 65);
+    for h in &hashes {
+        text.push_str(&h.to_hex());
+        text.push('\n');
+    }
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|_| CliError::new("cannot write output"))?;
+    Ok(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_become_leaves() {
+        assert_eq!(read_log(b"").unwrap().len(), 0);
+        assert_eq!(read_log(b"\n").unwrap().len(), 1);
+        assert_eq!(read_log(b"00\n10").unwrap().len(), 2);
+        assert_eq!(read_log(b"00\r\nAB\n").unwrap().len(), 2);
+        let e = read_log(b"00\nxyz\n").err().unwrap();
+        assert_eq!(e.to_string(), "line 2 is not an even-length hex string");
+        assert!(read_log(b"0\n").is_err());
+        assert!(read_log("é\n".as_bytes()).is_err());
+    }
+}
