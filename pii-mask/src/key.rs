@@ -139,6 +139,22 @@ impl PseudonymKey {
         Self::new(&id, secret)
     }
 
+    /// [`PseudonymKey::from_secret`] with the secret given in hex: what `residency mask
+    /// --key HEX` uses.
+    ///
+    /// ```
+    /// use pii_mask::PseudonymKey;
+    ///
+    /// let a = PseudonymKey::from_secret_hex("00ff10ab")?;
+    /// assert_eq!(a.id(), PseudonymKey::from_secret(&[0x00, 0xff, 0x10, 0xab])?.id());
+    /// assert!(PseudonymKey::from_secret_hex("").is_err());
+    /// # Ok::<(), pii_mask::Error>(())
+    /// ```
+    pub fn from_secret_hex(hex: &str) -> Result<Self, Error> {
+        let secret = zeroize::Zeroizing::new(decode_hex(hex)?);
+        Self::from_secret(&secret)
+    }
+
     /// The key's public id, as it appears in tokens.
     pub fn id(&self) -> &str {
         self.id.as_str()

@@ -10,10 +10,8 @@ const USAGE: &str = "usage: residency <route|country|verify|mask|scan|hash|canon
 fn dispatch(command: &str, args: &[String]) -> CmdResult {
     match command {
         // Each later issue adds its subcommands here.
-        "country" => cmd::country::run(args),
-        "hash" => cmd::hash::run(args),
-        "canon" => cmd::canon::run(args),
-        "merkle" => cmd::merkle::run(args),
+        "mask" => cmd::mask::run(args),
+        "scan" => cmd::scan::run(args),
         _ => Err(CliError::new(USAGE)),
     }
 }

@@ -1,6 +1,4 @@
 //! One module per `residency` subcommand; each exposes `run(args) -> CmdResult`.
 
-pub mod canon;
-pub mod country;
-pub mod hash;
-pub mod merkle;
+pub mod mask;
+pub mod scan;

@@ -1,3 +1,3 @@
 //! The steps of the `demo` binary, one module per crate they show.
 
-pub mod archive;
+pub mod pii;
