@@ -36,7 +36,7 @@ fn parse_u64(command: &str, flag: &str, v: Option<&str>) -> Result<u64, CliError
 fn decode_hex(line: &str, number: usize) -> Result<Vec<u8>, CliError> {
     let bad = || CliError::new(format!("line {number} is not an even-length hex string"));
     let b = line.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(bad());
     }
     b.chunks_exact(2)
