@@ -314,3 +314,159 @@ impl Dispatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::{DeliveryPolicy, FailoverCount, HealthConfig, RegionPolicy};
+    use std::time::Duration;
+
+    fn setup() -> (DeliveryBody, Dispatch, HealthBook) {
+        let policy = DeliveryPolicy::new(vec![
+            RegionPolicy::new(Region::US, ["us-1", "us-2"]).unwrap(),
+        ])
+        .unwrap();
+        let body =
+            DeliveryBody::new(Region::US, Millis::new(5)).with_message_ids(["wamid.A", "wamid.B"]);
+        let plan = policy
+            .plan(&body, FailoverCount::ZERO)
+            .unwrap()
+            .into_plan()
+            .unwrap();
+        let retry =
+            RetryPolicy::new(Duration::from_millis(100), Duration::from_millis(400), 3).unwrap();
+        let health = HealthBook::new(HealthConfig {
+            down_after: 1,
+            up_after: 1,
+            cooldown: Duration::from_secs(60),
+        });
+        (
+            body.clone(),
+            Dispatch::new(plan, &body, retry, Millis::ZERO),
+            health,
+        )
+    }
+
+    fn send(step: Step) -> Attempt {
+        match step {
+            Step::Send(a) => a,
+            other => panic!("expected a send, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn client_error_dead_letters_at_once() {
+        let (body, mut d, mut h) = setup();
+        let mut rng = || u64::MAX;
+        send(d.next(&mut h, &mut rng, Millis::new(1)).unwrap());
+        d.report(Signal::Response(401), &mut h, Millis::new(2))
+            .unwrap();
+        let reason = DeadLetterReason::Rejected { status: 401 };
+        assert_eq!(
+            d.next(&mut h, &mut rng, Millis::new(3)).unwrap(),
+            Step::Done(DispatchOutcome::DeadLettered(reason))
+        );
+        let letter = d
+            .dead_letter(Bytes::from_static(b"{}"), &body, Millis::new(1))
+            .unwrap();
+        assert_eq!(letter.reasons, [reason]);
+        assert_eq!(letter.attempts.len(), 1);
+        assert_eq!(letter.attempts[0].status, Some(401));
+        let events = d.take_events();
+        assert_eq!(events.len(), 2, "one event per message id");
+        assert!(events.iter().all(|e| e.status == EventStatus::DeadLettered));
+    }
+
+    #[test]
+    fn rounds_back_off_and_the_budget_ends_in_a_dead_letter() {
+        let (_, mut d, mut h) = setup();
+        let mut rng = || u64::MAX;
+        assert_eq!(
+            send(d.next(&mut h, &mut rng, Millis::new(0)).unwrap())
+                .endpoint()
+                .as_str(),
+            "us-1"
+        );
+        d.report(Signal::Timeout, &mut h, Millis::new(10)).unwrap();
+        assert_eq!(
+            send(d.next(&mut h, &mut rng, Millis::new(10)).unwrap())
+                .endpoint()
+                .as_str(),
+            "us-2"
+        );
+        d.report(Signal::Response(503), &mut h, Millis::new(20))
+            .unwrap();
+        // Both are down now (down_after = 1) and cooling for a minute: the round is over.
+        assert_eq!(
+            d.next(&mut h, &mut rng, Millis::new(20)).unwrap(),
+            Step::Wait {
+                until: Millis::new(220)
+            }
+        );
+        assert_eq!(
+            d.next(&mut h, &mut rng, Millis::new(100)).unwrap(),
+            Step::Wait {
+                until: Millis::new(220)
+            }
+        );
+        // Nothing is admitted in the next round either: three failures in all, give up.
+        let done = d.next(&mut h, &mut rng, Millis::new(220)).unwrap();
+        assert_eq!(
+            done,
+            Step::Done(DispatchOutcome::DeadLettered(
+                DeadLetterReason::RetriesExhausted { attempts: 3 }
+            ))
+        );
+        assert_eq!(d.attempts().len(), 2);
+    }
+
+    #[test]
+    fn misuse_is_a_typed_error() {
+        let (_, mut d, mut h) = setup();
+        let mut rng = || 0;
+        assert_eq!(
+            d.report(Signal::Response(200), &mut h, Millis::new(1)),
+            Err(DeliveryError::NoAttemptInFlight)
+        );
+        send(d.next(&mut h, &mut rng, Millis::new(1)).unwrap());
+        assert_eq!(
+            d.next(&mut h, &mut rng, Millis::new(1)),
+            Err(DeliveryError::AttemptInFlight)
+        );
+        assert_eq!(
+            d.report(Signal::CheckPassed, &mut h, Millis::new(2)),
+            Err(DeliveryError::NotAnAttemptOutcome)
+        );
+        assert_eq!(
+            d.report(Signal::Response(700), &mut h, Millis::new(2)),
+            Err(DeliveryError::InvalidStatus)
+        );
+        d.report(Signal::Response(200), &mut h, Millis::new(2))
+            .unwrap();
+        assert!(
+            d.take_events().is_empty(),
+            "a first-try delivery is not an event"
+        );
+        assert!(matches!(
+            d.outcome(),
+            Some(DispatchOutcome::Delivered { .. })
+        ));
+    }
+
+    #[test]
+    fn a_replay_emits_replayed() {
+        let (_, d, mut h) = setup();
+        let mut d = d.replaying();
+        let mut rng = || 0;
+        send(d.next(&mut h, &mut rng, Millis::new(1)).unwrap());
+        d.report(Signal::Response(204), &mut h, Millis::new(9))
+            .unwrap();
+        let events = d.take_events();
+        assert_eq!(events.len(), 2);
+        assert!(
+            events
+                .iter()
+                .all(|e| e.status == EventStatus::Replayed && e.latency_ms == 9)
+        );
+    }
+}
