@@ -8,6 +8,7 @@ pub mod policy;
 pub mod delivery;
 pub mod regime;
 pub mod region;
+pub mod route;
 
 pub use attribution::{Attribution, Basis, Unattributed};
 pub use country::{Country, ParseCountryError};

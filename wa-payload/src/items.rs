@@ -139,7 +139,8 @@ impl fmt::Debug for Party<'_> {
 
 /// One routable item of a body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
+// Not `#[non_exhaustive]`: residency-core's routing scan builds `Item`s so that its output can
+// be compared with `Webhook::items` field for field.
 pub struct Item<'a> {
     /// What it is.
     pub kind: ItemKind,

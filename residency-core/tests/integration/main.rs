@@ -2,3 +2,4 @@
 mod delivery;
 mod plan;
 mod policy;
+mod route;

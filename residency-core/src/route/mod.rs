@@ -1,0 +1,492 @@
+//! The router: raw webhook bytes in, a residency decision out.
+//!
+//! [`Router::route`] finds every routable item of a body (every message, status, call, echo,
+//! user preference and WASender event, across all entries and changes), attributes each to a
+//! country from its party, maps the country to a region with the [`Policy`], and hands back
+//! the bodies to forward:
+//!
+//! * when every item belongs to one region, the **original [`Bytes`]**, untouched, so Meta's
+//!   `X-Hub-Signature-256` still verifies downstream;
+//! * when a batch mixes regions, one rebuilt body per region holding only that region's items
+//!   and their own `contacts[]` entries (metadata kept); sign those with an
+//!   [`EdgeKey`](crate::auth::EdgeKey) ([`RegionBody::edge_signature`]).
+//!
+//! The routing path does not build the `wa-payload` model: a validating, allocation-free scan
+//! of the bytes finds the parties (a test over the corpus and property tests over generated
+//! batches check that it agrees exactly with `wa_payload::Webhook::items`). Only a split
+//! parses the body into a `serde_json::Value`.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use residency_core::route::Router;
+//!
+//! let body = Bytes::from_static(br#"{"object":"whatsapp_business_account","entry":[{"id":"1",
+//!   "changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"2"},
+//!   "messages":[{"from":"4915112345678","id":"wamid.A","timestamp":"1","type":"text",
+//!   "text":{"body":"hallo"}}]}}]}]}"#);
+//! let decision = Router::seed().route(body.clone())?;
+//! let item = decision.items().next().unwrap();
+//! assert_eq!(item.country().map(|c| c.to_string()).as_deref(), Some("DE"));
+//! assert_eq!(item.region().as_str(), "EU");
+//! // One region: the very same bytes go on.
+//! assert!(decision.bodies()[0].is_unchanged());
+//! assert_eq!(decision.bodies()[0].body(), &body);
+//! # Ok::<(), residency_core::route::RouteError>(())
+//! ```
+
+mod json;
+mod scan;
+mod split;
+
+use std::fmt;
+
+use bytes::Bytes;
+use wa_payload::{ItemKind, Provider, Role};
+
+use crate::attribution::{self, Attribution, Basis, Unattributed};
+use crate::auth::EdgeKey;
+use crate::country::Country;
+use crate::policy::Policy;
+use crate::region::Region;
+
+use scan::{Loc, Scan, Text};
+
+/// Why a body could not be routed. Messages give byte offsets and field names, never values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// The body is larger than the configured bound.
+    #[error("body of {size} bytes exceeds the limit of {max} bytes")]
+    TooLarge {
+        /// The body's size in bytes.
+        size: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The body is not valid UTF-8.
+    #[error("body is not valid UTF-8 at byte {offset}")]
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        offset: usize,
+    },
+    /// The body is not valid JSON.
+    #[error("invalid JSON at byte {offset}")]
+    Syntax {
+        /// Offset where the grammar broke.
+        offset: usize,
+    },
+    /// The body nests deeper than the configured bound.
+    #[error("JSON nests deeper than {max} levels at byte {offset}")]
+    TooDeep {
+        /// The configured maximum depth.
+        max: usize,
+        /// Offset of the value that went too deep.
+        offset: usize,
+    },
+    /// The root value is not a JSON object.
+    #[error("body is not a JSON object")]
+    NotAnObject,
+    /// A field the envelope needs is missing (Cloud API `entry`, when there is no `event`).
+    #[error("missing field `{0}`")]
+    MissingField(&'static str),
+    /// The root object has none of the keys that identify a provider (`event` for
+    /// WASenderApi, `object` or `entry` for the Cloud API).
+    #[error("body is neither a Cloud API nor a WASenderApi webhook")]
+    UnknownProvider,
+    /// A field of the envelope has the wrong JSON type.
+    #[error("field `{field}` has the wrong type at byte {offset}")]
+    WrongType {
+        /// The field's name.
+        field: &'static str,
+        /// Offset of the offending value.
+        offset: usize,
+    },
+    /// A mixed batch could not be rebuilt into per-region bodies.
+    #[error("cannot rebuild a split body: {0}")]
+    Split(&'static str),
+}
+
+/// Routes webhook bodies with a [`Policy`].
+#[derive(Debug, Clone)]
+pub struct Router {
+    policy: Policy,
+    limits: wa_payload::Limits,
+}
+
+impl Router {
+    /// A router with `policy` and the default limits (3 MB bodies, depth 64).
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            policy,
+            limits: wa_payload::Limits::default(),
+        }
+    }
+
+    /// A router with the compile-time seed policy (EU, LATAM, INDIA, US as default).
+    pub fn seed() -> Self {
+        Self::new(Policy::seed().clone())
+    }
+
+    /// Replaces the size and depth bounds.
+    #[must_use]
+    pub fn with_limits(mut self, limits: wa_payload::Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Routes one body: every item with its party, country, basis and region, and the
+    /// bodies to forward, one per region.
+    pub fn route(&self, body: Bytes) -> Result<Decision, RouteError> {
+        let mut scratch = Scratch::default();
+        self.route_with(body, &mut scratch)
+    }
+
+    /// Like [`route`](Self::route), reusing `scratch` across calls so that routing a body
+    /// that needs no split allocates only the decision itself.
+    pub fn route_with(&self, body: Bytes, scratch: &mut Scratch) -> Result<Decision, RouteError> {
+        let text = self.check(&body)?;
+        scan::scan(text, self.limits.max_depth, &mut scratch.scan)?;
+        let scan = &scratch.scan;
+        let provider = scan.provider.unwrap_or(Provider::CloudApi);
+
+        let mut regions: Vec<Region> = Vec::new();
+        let mut items = Vec::with_capacity(scan.items.len());
+        for raw in &scan.items {
+            let attribution = if raw.role == Role::Business {
+                Attribution {
+                    country: None,
+                    basis: Basis::Business,
+                    calling_code: None,
+                    reason: None,
+                }
+            } else {
+                let phone = raw.phone.map(|t| scan.text(text, t));
+                let user_id = raw.user_id.map(|t| scan.text(text, t));
+                match (phone, user_id, raw.lid) {
+                    (None, None, Some(_)) => Attribution {
+                        country: None,
+                        basis: Basis::Default,
+                        calling_code: None,
+                        reason: Some(Unattributed::NoPhone),
+                    },
+                    _ => attribution::attribute(phone, user_id),
+                }
+            };
+            let region = if raw.role == Role::Business {
+                self.policy.region_for_business(
+                    raw.waba_id.map(|t| scan.text(text, t)),
+                    raw.phone_number_id.map(|t| scan.text(text, t)),
+                )
+            } else {
+                self.policy.region_for(&attribution)
+            };
+            let region_index = match regions.iter().position(|r| r == region) {
+                Some(i) => i,
+                None => {
+                    regions.push(region.clone());
+                    regions.len() - 1
+                }
+            };
+            items.push(RoutedItem {
+                kind: raw.kind,
+                role: raw.role,
+                id: raw.id,
+                country: attribution.country,
+                basis: attribution.basis,
+                reason: attribution.reason,
+                region: region_index,
+                loc: raw.loc,
+            });
+        }
+
+        let bodies = match regions.len() {
+            0 => vec![RegionBody {
+                region: self.policy.default_region().clone(),
+                body: body.clone(),
+                items: 0,
+                unchanged: true,
+            }],
+            1 => vec![RegionBody {
+                region: regions[0].clone(),
+                body: body.clone(),
+                items: items.len(),
+                unchanged: true,
+            }],
+            _ => split::split(text, scan, &items, &regions)?,
+        };
+        Ok(Decision {
+            provider,
+            body,
+            side: scan.side.clone(),
+            items,
+            regions,
+            bodies,
+        })
+    }
+
+    /// The routable items of `body`, found by the routing scan without building the
+    /// `wa-payload` model: the same items, in the same order, with the same kind, id, party
+    /// and position as [`wa_payload::Webhook::items`] yields for a body that parses.
+    ///
+    /// ```
+    /// use residency_core::route::{Router, Scratch};
+    ///
+    /// let body = br#"{"event":"messages.received","data":{"messages":{"key":{"id":"K1",
+    ///   "remoteJid":"919812345678@s.whatsapp.net","cleanedSenderPn":"919812345678"}}}}"#;
+    /// let mut scratch = Scratch::default();
+    /// let items: Vec<_> = Router::seed().items(body, &mut scratch)?.collect();
+    /// assert_eq!(items[0].id, Some("K1"));
+    /// assert_eq!(items[0].party.phone, Some("919812345678"));
+    /// assert_eq!(items, wa_payload::parse(body).unwrap().items().collect::<Vec<_>>());
+    /// # Ok::<(), residency_core::route::RouteError>(())
+    /// ```
+    pub fn items<'s>(
+        &self,
+        body: &'s [u8],
+        scratch: &'s mut Scratch,
+    ) -> Result<impl ExactSizeIterator<Item = wa_payload::Item<'s>> + 's, RouteError> {
+        let text = self.check(body)?;
+        scan::scan(text, self.limits.max_depth, &mut scratch.scan)?;
+        let scan: &'s Scan = &scratch.scan;
+        Ok(scan.items.iter().map(move |raw| {
+            let get = |t: Option<Text>| t.map(|t| scan.text(text, t));
+            let business = (raw.kind == ItemKind::Account).then(|| wa_payload::Business {
+                waba_id: get(raw.waba_id),
+                phone_number_id: get(raw.phone_number_id),
+            });
+            wa_payload::Item {
+                kind: raw.kind,
+                id: get(raw.id),
+                party: wa_payload::Party {
+                    role: raw.role,
+                    phone: get(raw.phone),
+                    user_id: get(raw.user_id),
+                    lid: get(raw.lid),
+                    business,
+                },
+                entry: raw.loc.entry as usize,
+                change: raw.loc.change as usize,
+                index: raw.loc.index as usize,
+                field: get(raw.field),
+            }
+        }))
+    }
+
+    fn check<'b>(&self, body: &'b [u8]) -> Result<&'b str, RouteError> {
+        if body.len() > self.limits.max_body_bytes {
+            return Err(RouteError::TooLarge {
+                size: body.len(),
+                max: self.limits.max_body_bytes,
+            });
+        }
+        std::str::from_utf8(body).map_err(|e| RouteError::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        })
+    }
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Self::seed()
+    }
+}
+
+/// Buffers a router reuses across calls ([`Router::route_with`]).
+#[derive(Debug, Default, Clone)]
+pub struct Scratch {
+    scan: Scan,
+}
+
+/// The routing decision for one body.
+///
+/// `Debug` shows kinds, countries and regions, never ids or bodies.
+#[derive(Clone)]
+pub struct Decision {
+    provider: Provider,
+    body: Bytes,
+    side: Vec<String>,
+    items: Vec<RoutedItem>,
+    regions: Vec<Region>,
+    bodies: Vec<RegionBody>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RoutedItem {
+    kind: ItemKind,
+    role: Role,
+    id: Option<Text>,
+    country: Option<Country>,
+    basis: Basis,
+    reason: Option<Unattributed>,
+    region: usize,
+    loc: Loc,
+}
+
+impl Decision {
+    /// The provider the body came from.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// Every routed item, in document order.
+    pub fn items(&self) -> impl ExactSizeIterator<Item = ItemDecision<'_>> + '_ {
+        self.items.iter().map(move |item| ItemDecision {
+            decision: self,
+            item,
+        })
+    }
+
+    /// The bodies to forward, one per region, in the order regions first appear.
+    pub fn bodies(&self) -> &[RegionBody] {
+        &self.bodies
+    }
+
+    /// Whether the batch had to be split across regions.
+    pub fn is_split(&self) -> bool {
+        self.bodies.len() > 1
+    }
+
+    /// The original body as received.
+    pub fn original(&self) -> &Bytes {
+        &self.body
+    }
+
+    fn text(&self, t: Text) -> &str {
+        match t {
+            Text::Raw(a, b) => self
+                .body
+                .get(a as usize..b as usize)
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .unwrap_or_default(),
+            Text::Side(i) => self.side.get(i as usize).map_or("", String::as_str),
+        }
+    }
+}
+
+impl fmt::Debug for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decision")
+            .field("provider", &self.provider)
+            .field("body_len", &self.body.len())
+            .field("items", &self.items().collect::<Vec<_>>())
+            .field("bodies", &self.bodies)
+            .finish()
+    }
+}
+
+/// One item of a [`Decision`]: what it is, whose it is, and where it goes.
+#[derive(Clone, Copy)]
+pub struct ItemDecision<'d> {
+    decision: &'d Decision,
+    item: &'d RoutedItem,
+}
+
+impl<'d> ItemDecision<'d> {
+    /// The item's kind.
+    pub fn kind(&self) -> ItemKind {
+        self.item.kind
+    }
+
+    /// The item's id (wamid, call id, WASender key id), if it has one.
+    ///
+    /// A wamid encodes the user's phone number: treat it as personal data.
+    pub fn id(&self) -> Option<&'d str> {
+        self.item.id.map(|t| self.decision.text(t))
+    }
+
+    /// The role of the party the item was routed by.
+    pub fn role(&self) -> Role {
+        self.item.role
+    }
+
+    /// The party's country, if one could be attributed.
+    pub fn country(&self) -> Option<Country> {
+        self.item.country
+    }
+
+    /// What the attribution rests on.
+    pub fn basis(&self) -> Basis {
+        self.item.basis
+    }
+
+    /// Why the item is unattributed, if it is.
+    pub fn reason(&self) -> Option<Unattributed> {
+        self.item.reason
+    }
+
+    /// The region the item is routed to.
+    pub fn region(&self) -> &'d Region {
+        // `region` always indexes `regions`; fall back to the first body's region.
+        self.decision
+            .regions
+            .get(self.item.region)
+            .unwrap_or(&self.decision.bodies[0].region)
+    }
+}
+
+impl fmt::Debug for ItemDecision<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemDecision")
+            .field("kind", &self.kind())
+            .field("id", &self.item.id.map(|_| "[REDACTED]"))
+            .field("role", &self.role())
+            .field("country", &self.country())
+            .field("basis", &self.basis())
+            .field("reason", &self.reason())
+            .field("region", self.region())
+            .finish()
+    }
+}
+
+/// A body to forward to one region.
+#[derive(Clone)]
+pub struct RegionBody {
+    region: Region,
+    body: Bytes,
+    items: usize,
+    unchanged: bool,
+}
+
+impl RegionBody {
+    /// The region this body goes to.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The bytes to forward.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// How many routed items the body holds.
+    pub fn item_count(&self) -> usize {
+        self.items
+    }
+
+    /// Whether this is the original body, byte for byte (so the provider's signature holds).
+    pub fn is_unchanged(&self) -> bool {
+        self.unchanged
+    }
+
+    /// The edge signature header for a rebuilt body, made with `key` at `now` (Unix
+    /// seconds); `None` for an unchanged body, which keeps the provider's own signature.
+    pub fn edge_signature(&self, key: &EdgeKey, now: u64) -> Option<String> {
+        (!self.unchanged).then(|| key.sign(&self.body, now))
+    }
+}
+
+impl fmt::Debug for RegionBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegionBody")
+            .field("region", &self.region)
+            .field("body_len", &self.body.len())
+            .field("items", &self.items)
+            .field("unchanged", &self.unchanged)
+            .finish()
+    }
+}
