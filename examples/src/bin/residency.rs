@@ -9,7 +9,12 @@ const USAGE: &str = "usage: residency <route|country|verify|mask|scan|hash|canon
 
 fn dispatch(command: &str, args: &[String]) -> CmdResult {
     match command {
-        // Each later issue adds its subcommands here.
+        "route" => cmd::route::run(args),
+        "country" => cmd::country::run(args),
+        "verify" => cmd::verify::run(args),
+        "hash" => cmd::hash::run(args),
+        "canon" => cmd::canon::run(args),
+        "merkle" => cmd::merkle::run(args),
         "mask" => cmd::mask::run(args),
         "scan" => cmd::scan::run(args),
         _ => Err(CliError::new(USAGE)),

@@ -1,5 +1,7 @@
 //! Black-box tests of the `residency` CLI and the `demo` binary: one test binary, one module
 //! per area of the contract in DESIGN.md.
 
+mod archive;
+mod country;
 mod pii;
 mod support;

@@ -1,0 +1,43 @@
+//! `demo`: runs the bundled webhook samples through the crates and prints what each step
+//! decides. Every identity printed is masked.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use examples::demo;
+use examples::samples::SAMPLES;
+use residency_core::route::Router;
+
+fn run(out: &mut dyn Write) -> io::Result<()> {
+    let router = Router::seed();
+    writeln!(
+        out,
+        "wa-residency demo: {} bundled webhook bodies",
+        SAMPLES.len()
+    )?;
+    for (n, sample) in SAMPLES.iter().enumerate() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "[{}/{}] {} ({})",
+            n + 1,
+            SAMPLES.len(),
+            sample.name,
+            sample.about
+        )?;
+        demo::route::run(out, &router, sample)?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match run(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("demo: cannot write output: {}", e.kind());
+            ExitCode::from(2)
+        }
+    }
+}
