@@ -3,13 +3,24 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use examples::demo;
 use examples::samples::SAMPLES;
+use residency_core::auth::{EdgeKey, Secret};
 use residency_core::route::Router;
 
 fn run(out: &mut dyn Write) -> io::Result<()> {
     let router = Router::seed();
+    // A demo key: a real edge loads its key from a secret store.
+    let edge_key = EdgeKey::new(
+        "demo-2026",
+        Secret::new(vec![0x5a; 32]).map_err(io::Error::other)?,
+    )
+    .map_err(io::Error::other)?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     writeln!(
         out,
         "wa-residency demo: {} bundled webhook bodies",
@@ -25,7 +36,7 @@ fn run(out: &mut dyn Write) -> io::Result<()> {
             sample.name,
             sample.about
         )?;
-        demo::route::run(out, &router, sample)?;
+        demo::route::run(out, &router, &edge_key, now, sample)?;
     }
     Ok(())
 }

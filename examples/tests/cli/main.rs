@@ -4,4 +4,5 @@
 mod archive;
 mod country;
 mod pii;
+mod route;
 mod support;

@@ -5,37 +5,37 @@ use std::process::{Command, Stdio};
 
 /// What one run of a binary produced.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     /// The exit code (`-1` if killed by a signal).
-    pub code: i32,
+    pub(crate) code: i32,
     /// Everything written to stdout.
-    pub stdout: Vec<u8>,
+    pub(crate) stdout: Vec<u8>,
     /// Everything written to stderr, as text.
-    pub stderr: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
     /// Stdout as UTF-8 text.
     #[allow(dead_code)]
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
     }
 
     /// Stdout parsed as one JSON document.
     #[allow(dead_code)]
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.stdout).expect("stdout is one JSON document")
     }
 }
 
 /// Runs `residency ARGS...` with `stdin` piped in.
 #[allow(dead_code)]
-pub fn residency(args: &[&str], stdin: &[u8]) -> Run {
+pub(crate) fn residency(args: &[&str], stdin: &[u8]) -> Run {
     run(env!("CARGO_BIN_EXE_residency"), args, stdin)
 }
 
 /// Runs the binary at `exe` with `args` and `stdin`.
-pub fn run(exe: &str, args: &[&str], stdin: &[u8]) -> Run {
+pub(crate) fn run(exe: &str, args: &[&str], stdin: &[u8]) -> Run {
     let mut child = Command::new(exe)
         .args(args)
         .stdin(Stdio::piped())
@@ -57,6 +57,6 @@ pub fn run(exe: &str, args: &[&str], stdin: &[u8]) -> Run {
 
 /// Path of a file bundled under `examples/samples/`.
 #[allow(dead_code)]
-pub fn sample(rel: &str) -> String {
+pub(crate) fn sample(rel: &str) -> String {
     format!("{}/samples/{rel}", env!("CARGO_MANIFEST_DIR"))
 }
