@@ -41,7 +41,7 @@ pub(crate) enum Slot {
     WaWhole,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Loc {
     pub(crate) entry: u32,
     pub(crate) change: u32,

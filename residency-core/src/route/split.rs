@@ -5,6 +5,8 @@
 //! `wa_id` or `user_id`, never by index), the metadata and everything else that is not a
 //! user's item; it drops changes and entries left without items.
 
+use std::collections::{HashMap, HashSet};
+
 use bytes::Bytes;
 use serde_json::Value;
 
@@ -28,12 +30,14 @@ pub(super) fn split(
 ) -> Result<Vec<RegionBody>, RouteError> {
     let root: Value =
         serde_json::from_str(text).map_err(|_| RouteError::Split("body does not parse"))?;
+    // Where each item lives -> its region, so that filtering an array is linear.
+    let region_at: HashMap<Loc, usize> = items.iter().map(|i| (i.loc, i.region)).collect();
     let mut bodies = Vec::with_capacity(regions.len());
     for (r, region) in regions.iter().enumerate() {
         let mut copy = root.clone();
         let kept = match scan.provider {
-            Some(wa_payload::Provider::Wasender) => wasender(&mut copy, items, r)?,
-            _ => cloud(&mut copy, text, scan, items, r)?,
+            Some(wa_payload::Provider::Wasender) => wasender(&mut copy, items, &region_at, r)?,
+            _ => cloud(&mut copy, text, scan, items, &region_at, r)?,
         };
         let body = serde_json::to_vec(&copy).map_err(|_| RouteError::Split("cannot serialize"))?;
         bodies.push(RegionBody {
@@ -46,8 +50,10 @@ pub(super) fn split(
     Ok(bodies)
 }
 
-fn keeps(items: &[RoutedItem], r: usize, pred: impl Fn(&Loc) -> bool) -> bool {
-    items.iter().any(|i| i.region == r && pred(&i.loc))
+/// Whether the element at `loc` is an item of region `r` (elements that are no item, which
+/// only a body the model rejects can have, are dropped).
+fn keeps(region_at: &HashMap<Loc, usize>, r: usize, loc: Loc) -> bool {
+    region_at.get(&loc) == Some(&r)
 }
 
 fn cloud(
@@ -55,6 +61,7 @@ fn cloud(
     text: &str,
     scan: &Scan,
     items: &[RoutedItem],
+    region_at: &HashMap<Loc, usize>,
     r: usize,
 ) -> Result<usize, RouteError> {
     let entries = root
@@ -100,9 +107,16 @@ fn cloud(
                     arr.retain(|_| {
                         let index = i;
                         i += 1;
-                        keeps(items, r, |loc| {
-                            in_change(loc) && loc.slot == slot && loc.index == index
-                        })
+                        keeps(
+                            region_at,
+                            r,
+                            Loc {
+                                entry: this_entry,
+                                change: this_change,
+                                slot,
+                                index,
+                            },
+                        )
                     });
                     if arr.is_empty() {
                         value.remove(name);
@@ -110,14 +124,21 @@ fn cloud(
                 }
             }
             if let Some(contacts) = value.get_mut("contacts").and_then(Value::as_array_mut) {
+                // The identities of this region's items in the change: a contact stays with
+                // the item whose party it describes, matched by id.
+                let ids: HashSet<&str> = mine
+                    .iter()
+                    .filter_map(|&k| scan.items.get(k))
+                    .flat_map(|raw| [raw.phone, raw.user_id])
+                    .flatten()
+                    .map(|t| scan.text(text, t))
+                    .collect();
                 contacts.retain(|contact| {
-                    let wa_id = contact.get("wa_id").and_then(Value::as_str);
-                    let user_id = contact.get("user_id").and_then(Value::as_str);
-                    mine.iter().any(|&k| {
-                        let raw = &scan.items[k];
-                        let phone = raw.phone.map(|t| scan.text(text, t));
-                        let uid = raw.user_id.map(|t| scan.text(text, t));
-                        (wa_id.is_some() && wa_id == phone) || (user_id.is_some() && user_id == uid)
+                    ["wa_id", "user_id"].iter().any(|key| {
+                        contact
+                            .get(*key)
+                            .and_then(Value::as_str)
+                            .is_some_and(|id| ids.contains(id))
                     })
                 });
             }
@@ -128,7 +149,12 @@ fn cloud(
     Ok(kept_items)
 }
 
-fn wasender(root: &mut Value, items: &[RoutedItem], r: usize) -> Result<usize, RouteError> {
+fn wasender(
+    root: &mut Value,
+    items: &[RoutedItem],
+    region_at: &HashMap<Loc, usize>,
+    r: usize,
+) -> Result<usize, RouteError> {
     let Some(slot) = items.first().map(|i| i.loc.slot) else {
         return Ok(0);
     };
@@ -147,7 +173,16 @@ fn wasender(root: &mut Value, items: &[RoutedItem], r: usize) -> Result<usize, R
     arr.retain(|_| {
         let index = i;
         i += 1;
-        keeps(items, r, |loc| loc.slot == slot && loc.index == index)
+        keeps(
+            region_at,
+            r,
+            Loc {
+                entry: 0,
+                change: 0,
+                slot,
+                index,
+            },
+        )
     });
     Ok(items.iter().filter(|it| it.region == r).count())
 }
