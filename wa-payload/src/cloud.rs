@@ -287,45 +287,45 @@ object! {
         /// The group, for group messages.
         "group_id" => group_id: Cow<'a, str>,
         /// The message replied to or forwarded.
-        "context" => context: Context<'a>,
+        "context" => context: Box<Context<'a>>,
         /// Click-to-WhatsApp ad referral.
-        "referral" => referral: Referral<'a>,
+        "referral" => referral: Box<Referral<'a>>,
         /// Errors (unsupported messages).
         "errors" => errors: Vec<ErrorInfo<'a>>,
         /// Identity change information.
-        "identity" => identity: Identity<'a>,
+        "identity" => identity: Box<Identity<'a>>,
         /// `text` content.
         "text" => text: Text<'a>,
         /// `image` content.
-        "image" => image: Media<'a>,
+        "image" => image: Box<Media<'a>>,
         /// `audio` content (`voice` for voice notes).
-        "audio" => audio: Media<'a>,
+        "audio" => audio: Box<Media<'a>>,
         /// `video` content.
-        "video" => video: Media<'a>,
+        "video" => video: Box<Media<'a>>,
         /// `document` content.
-        "document" => document: Media<'a>,
+        "document" => document: Box<Media<'a>>,
         /// `sticker` content.
-        "sticker" => sticker: Media<'a>,
+        "sticker" => sticker: Box<Media<'a>>,
         /// `location` content.
-        "location" => location: Location<'a>,
+        "location" => location: Box<Location<'a>>,
         /// `contacts` content (shared contact cards), kept raw.
         "contacts" => contacts: Raw<'a>,
         /// `interactive` reply.
-        "interactive" => interactive: Interactive<'a>,
+        "interactive" => interactive: Box<Interactive<'a>>,
         /// `button` (template quick reply).
-        "button" => button: Button<'a>,
+        "button" => button: Box<Button<'a>>,
         /// `reaction` content.
-        "reaction" => reaction: Reaction<'a>,
+        "reaction" => reaction: Box<Reaction<'a>>,
         /// `order` content.
-        "order" => order: Order<'a>,
+        "order" => order: Box<Order<'a>>,
         /// `system` content.
-        "system" => system: System<'a>,
+        "system" => system: Box<System<'a>>,
         /// `edit`: the edited message.
-        "edit" => edit: Edit<'a>,
+        "edit" => edit: Box<Edit<'a>>,
         /// `revoke`: the deleted message.
-        "revoke" => revoke: Revoke<'a>,
+        "revoke" => revoke: Box<Revoke<'a>>,
         /// `unsupported` details.
-        "unsupported" => unsupported: Unsupported<'a>,
+        "unsupported" => unsupported: Box<Unsupported<'a>>,
         /// History sync context (`history` messages).
         "history_context" => history_context: Raw<'a>,
     }
@@ -630,9 +630,9 @@ object! {
         /// Group participant parent user id.
         "recipient_participant_parent_user_id" => recipient_participant_parent_user_id: UserId<'a>,
         /// Conversation.
-        "conversation" => conversation: Conversation<'a>,
+        "conversation" => conversation: Box<Conversation<'a>>,
         /// Pricing.
-        "pricing" => pricing: Pricing<'a>,
+        "pricing" => pricing: Box<Pricing<'a>>,
         /// Errors of failed messages.
         "errors" => errors: Vec<ErrorInfo<'a>>,
         /// Data the business attached when sending.
