@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Serialize, Serializer};
 
-use crate::json::{Extra, FromJson, OneOrMany, Own, Raw, StrOrNum, next_key, object};
+use crate::json::{Extra, FromJson, OneOrMany, Own, Raw, Redacted, StrOrNum, next_key, object};
 use crate::pii::{Body, Jid, Name, Phone};
 
 pub use crate::items::phone_of;
@@ -409,6 +409,18 @@ object! {
         "message" => message: Box<MessageRecord<'a>>,
         /// Plain text content.
         "conversation" => conversation: Body<'a>,
+        /// Text with preview or reply context.
+        "extendedTextMessage" => extended_text_message: Box<ExtendedText<'a>>,
+        /// Image content.
+        "imageMessage" => image_message: Box<MediaMessage<'a>>,
+        /// Video content.
+        "videoMessage" => video_message: Box<MediaMessage<'a>>,
+        /// Audio content.
+        "audioMessage" => audio_message: Box<MediaMessage<'a>>,
+        /// Document content.
+        "documentMessage" => document_message: Box<MediaMessage<'a>>,
+        /// Sticker content.
+        "stickerMessage" => sticker_message: Box<MediaMessage<'a>>,
         /// Text extracted by WASender.
         "messageBody" => message_body: Body<'a>,
         /// Sender's display name.
@@ -474,6 +486,43 @@ impl<'m, 'a> RecordRef<'m, 'a> {
 }
 
 object! {
+    /// `extendedTextMessage` content.
+    pub struct ExtendedText<'a> {
+        /// The text.
+        "text" => text: Body<'a>,
+    }
+}
+
+object! {
+    /// WASender media content (`imageMessage`, `videoMessage`, ...). Hashes and sizes arrive
+    /// as base64 strings and as strings or numbers; they are kept as sent.
+    pub struct MediaMessage<'a> {
+        /// Encrypted media URL.
+        "url" => url: Cow<'a, str>,
+        /// MIME type.
+        "mimetype" => mimetype: Cow<'a, str>,
+        /// Base64 SHA-256 of the decrypted file.
+        "fileSha256" => file_sha256: Cow<'a, str>,
+        /// Base64 SHA-256 of the encrypted file.
+        "fileEncSha256" => file_enc_sha256: Cow<'a, str>,
+        /// Base64 media key (a secret: redacted in `Debug`).
+        "mediaKey" => media_key: Redacted<Cow<'a, str>>,
+        /// File size (string or number).
+        "fileLength" => file_length: StrOrNum<'a>,
+        /// Caption.
+        "caption" => caption: Body<'a>,
+        /// Document file name.
+        "fileName" => file_name: Body<'a>,
+        /// WhatsApp CDN path.
+        "directPath" => direct_path: Cow<'a, str>,
+        /// Voice note (`audioMessage`).
+        "ptt" => ptt: bool,
+        /// Duration in seconds.
+        "seconds" => seconds: StrOrNum<'a>,
+    }
+}
+
+object! {
     /// A call event's data (`data`, `data.call` or an array element).
     pub struct CallRecord<'a> {
         /// Call id.
@@ -534,6 +583,25 @@ mod tests {
     fn unknown_event_keeps_data_raw() {
         let e = Event::parse(br#"{"event":"future.thing","data":[1,2]}"#).unwrap();
         assert!(matches!(&e.data, Some(Data::Raw(r)) if r.as_str() == "[1,2]"));
+    }
+
+    #[test]
+    fn media_fields_are_typed_and_the_key_is_redacted() {
+        let e = Event::parse(
+            br#"{"event":"messages.upsert","data":{"key":{"id":"A"},"message":{"imageMessage":{
+            "fileSha256":"not base64!","fileEncSha256":"x","mediaKey":"c2VjcmV0a2V5","fileLength":"1234"}}}}"#,
+        )
+        .unwrap();
+        let Some(Data::Messages(data)) = &e.data else {
+            panic!("not typed")
+        };
+        let OneOrMany::One(r) = data.as_ref() else {
+            panic!("not one record")
+        };
+        let img = r.message.as_ref().unwrap().image_message.as_ref().unwrap();
+        assert_eq!(img.file_sha256.as_deref(), Some("not base64!"));
+        assert_eq!(img.file_length.as_ref().unwrap().as_i64(), Some(1234));
+        assert!(!format!("{e:?}").contains("c2VjcmV0a2V5"));
     }
 
     #[test]
