@@ -146,15 +146,36 @@ impl Hasher {
     /// Hashes everything `reader` yields until end of stream; returns the bytes read.
     ///
     /// `Interrupted` reads are retried; any other reader error is [`Error::Read`] with the
-    /// offset reached. Memory stays at one [`READ_CHUNK`] buffer whatever the stream length.
+    /// offset reached. Reads go through a 4 KiB stack buffer until a read fills it, then
+    /// through one [`READ_CHUNK`] heap buffer, so small inputs cost no allocation and large
+    /// streams few read calls; memory stays bounded whatever the stream length.
     pub fn read_from<R: Read + ?Sized>(&mut self, reader: &mut R) -> Result<u64, Error> {
-        let mut buf = vec![0u8; READ_CHUNK];
         let start = self.len;
+        let mut small = [0u8; 4096];
         loop {
-            match reader.read(&mut buf) {
-                Ok(0) => return Ok(self.len - start),
+            let n = self.read_chunk(reader, &mut small)?;
+            if n == 0 {
+                return Ok(self.len - start);
+            }
+            if n == small.len() {
+                break;
+            }
+        }
+        let mut big = vec![0u8; READ_CHUNK];
+        while self.read_chunk(reader, &mut big)? > 0 {}
+        Ok(self.len - start)
+    }
+
+    /// One successful read into `buf`, hashed; 0 at end of stream.
+    fn read_chunk<R: Read + ?Sized>(
+        &mut self,
+        reader: &mut R,
+        buf: &mut [u8],
+    ) -> Result<usize, Error> {
+        loop {
+            match reader.read(buf) {
                 Ok(n) => {
-                    let chunk = buf.get(..n).ok_or(Error::Read {
+                    let chunk = buf.get(..n).ok_or_else(|| Error::Read {
                         offset: self.len,
                         kind: io::ErrorKind::InvalidData,
                         source: io::Error::new(
@@ -163,6 +184,7 @@ impl Hasher {
                         ),
                     })?;
                     self.update(chunk)?;
+                    return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -277,6 +299,21 @@ mod tests {
                 assert_eq!(offset, 5);
                 assert_eq!(kind, io::ErrorKind::ConnectionReset);
             }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn large_streams_switch_to_the_big_buffer() {
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+        let mut h = Hasher::new();
+        assert_eq!(h.read_from(&mut &data[..]).unwrap(), 200_000);
+        assert_eq!(h.finish().unwrap().sha256, Sha256::digest(&data));
+        // A reader that fails after the switch still reports its offset.
+        let mut h = Hasher::new();
+        let mut r = Read::chain(&data[..10_000], Failing { left: 0 });
+        match h.read_from(&mut r) {
+            Err(Error::Read { offset, .. }) => assert_eq!(offset, 10_000),
             other => panic!("unexpected {other:?}"),
         }
     }

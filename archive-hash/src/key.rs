@@ -8,6 +8,10 @@
 //!   control character, so a key never escapes its prefix.
 //! - The extension follows the MIME type ([`extension_for_mime`]), `bin` when unknown.
 //!
+//! Cloud API message ids (`wamid.…`) are base64 of a structure that can include the
+//! counterpart's `wa_id`, i.e. a phone number; escaping does not hide it. Callers who treat
+//! that as personal data pass a pseudonymized id instead (see the crate README).
+//!
 //! Keys are case-sensitive, as object stores (S3, GCS, Azure Blob) are; WhatsApp message ids
 //! are mixed-case base64, so do not store these keys on a case-insensitive file system.
 

@@ -335,3 +335,74 @@ fn jcs_number_vectors() {
         );
     }
 }
+
+/// Collects every string under a checksum field name anywhere in `v`.
+fn checksums<'a>(v: &'a Value, out: &mut Vec<(&'a str, &'a str)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                match (k.as_str(), child) {
+                    ("sha256" | "fileSha256" | "fileEncSha256", Value::String(s)) => {
+                        out.push((k.as_str(), s.as_str()));
+                    }
+                    _ => checksums(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|c| checksums(c, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn corpus_checksums_decode_or_are_unverifiable() {
+    use archive_hash::{ChecksumEncoding, ExpectedChecksum};
+    let root: std::path::PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "shared", "corpus"]
+        .iter()
+        .collect();
+    let mut seen = 0;
+    let mut decoded = 0;
+    for provider in ["cloud-api", "wasender"] {
+        let Ok(dir) = std::fs::read_dir(root.join(provider)) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but the corpus is missing"
+            );
+            println!("note: skipping, corpus not found");
+            return;
+        };
+        for entry in dir {
+            let path = entry.expect("corpus entry").path();
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
+                continue;
+            };
+            let mut found = Vec::new();
+            checksums(&v, &mut found);
+            for (field, value) in found {
+                seen += 1;
+                match ExpectedChecksum::parse(value) {
+                    ExpectedChecksum::Digest { sha256, encoding } => {
+                        decoded += 1;
+                        let again = match encoding {
+                            ChecksumEncoding::Base64 => sha256.to_base64(),
+                            _ => sha256.to_hex(),
+                        };
+                        assert!(
+                            again.eq_ignore_ascii_case(value.trim()),
+                            "{field} in {} does not round-trip",
+                            path.display()
+                        );
+                    }
+                    ExpectedChecksum::Unverifiable(_) => {}
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+    }
+    println!("corpus checksums: {seen} seen, {decoded} decoded to 32 bytes");
+    assert!(seen > 0, "the corpus has media checksums");
+    assert!(decoded > 0, "some corpus checksums are real base64 digests");
+}
