@@ -1,5 +1,12 @@
-//! Data-residency routing for WhatsApp webhooks: numbering plan, regimes, policy, router, authentication and delivery policy
+#![doc = include_str!("../README.md")]
+// The crate parses untrusted bytes: no unsafe code anywhere.
 #![forbid(unsafe_code)]
+// Every public item is documented.
+#![deny(missing_docs)]
+
+mod error;
+
+pub use error::Error;
 pub mod auth;
 pub mod attribution;
 pub mod country;
