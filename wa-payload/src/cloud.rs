@@ -119,6 +119,80 @@ object! {
         "decision" => decision: Cow<'a, str>,
         /// Business display number of phone number updates.
         "display_phone_number" => display_phone_number: Phone<'a>,
+        /// Template category (`message_template_status_update`).
+        "message_template_category" => message_template_category: Cow<'a, str>,
+        /// Template rejection details.
+        "rejection_info" => rejection_info: Box<RejectionInfo<'a>>,
+        /// Template or phone quality before the update.
+        "previous_quality_score" => previous_quality_score: Cow<'a, str>,
+        /// Template or phone quality after the update.
+        "new_quality_score" => new_quality_score: Cow<'a, str>,
+        /// Template category before the update (`template_category_update`).
+        "previous_category" => previous_category: Cow<'a, str>,
+        /// Template category after the update.
+        "new_category" => new_category: Cow<'a, str>,
+        /// Category the template will get (impending updates).
+        "correct_category" => correct_category: Cow<'a, str>,
+        /// When the category changes.
+        "category_update_timestamp" => category_update_timestamp: StrOrNum<'a>,
+        /// WhatsApp Business Account details (`account_update`).
+        "waba_info" => waba_info: Box<WabaInfo<'a>>,
+        /// Violation details (`account_update`).
+        "violation_info" => violation_info: Raw<'a>,
+        /// Ban details (`account_update`).
+        "ban_info" => ban_info: Raw<'a>,
+        /// Restrictions (`account_update`).
+        "restriction_info" => restriction_info: Raw<'a>,
+        /// Country (`account_update` primary business location).
+        "country" => country: Cow<'a, str>,
+        /// Messaging limit (`phone_number_quality_update`).
+        "current_limit" => current_limit: Cow<'a, str>,
+        /// Requested display name (`phone_number_name_update`).
+        "requested_verified_name" => requested_verified_name: Cow<'a, str>,
+        /// Who asked for a PIN reset (`security`).
+        "requester" => requester: Phone<'a>,
+        /// Alert details (`account_alerts`).
+        "alert_info" => alert_info: Raw<'a>,
+        /// Entity of an alert.
+        "entity_id" => entity_id: Cow<'a, str>,
+        /// Entity type of an alert.
+        "entity_type" => entity_type: Cow<'a, str>,
+        /// Partner solution id (`partner_solutions`).
+        "solution_id" => solution_id: Cow<'a, str>,
+        /// Partner solution status.
+        "solution_status" => solution_status: Cow<'a, str>,
+        /// Group updates (`group_*` fields), kept raw.
+        "groups" => groups: Raw<'a>,
+        /// SMB app contact sync (`smb_app_state_sync`), kept raw: it holds contacts.
+        "state_sync" => state_sync: Raw<'a>,
+    }
+}
+
+object! {
+    /// `rejection_info` of a template status update.
+    pub struct RejectionInfo<'a> {
+        /// Reason.
+        "reason" => reason: Cow<'a, str>,
+        /// Recommendation.
+        "recommendation" => recommendation: Cow<'a, str>,
+    }
+}
+
+object! {
+    /// `waba_info` of an `account_update`.
+    pub struct WabaInfo<'a> {
+        /// The WhatsApp Business Account id.
+        "waba_id" => waba_id: Cow<'a, str>,
+        /// Owner business id.
+        "owner_business_id" => owner_business_id: Cow<'a, str>,
+        /// Partner app id.
+        "partner_app_id" => partner_app_id: Cow<'a, str>,
+        /// Solution id.
+        "solution_id" => solution_id: Cow<'a, str>,
+        /// Solution partner business ids.
+        "solution_partner_business_ids" => solution_partner_business_ids: Vec<Cow<'a, str>>,
+        /// Linked ad account.
+        "ad_account_linked" => ad_account_linked: Cow<'a, str>,
     }
 }
 
@@ -141,6 +215,11 @@ impl<'a> Value<'a> {
             c.wa_id.as_ref().is_some_and(|w| w.as_str() == id)
                 || c.user_id.as_ref().is_some_and(|u| u.as_str() == id)
         })
+    }
+
+    /// The management event name (`event` of `account_update`, template updates, ...).
+    pub fn event(&self) -> Option<&str> {
+        self.event.as_deref()
     }
 
     /// The business phone number id from `metadata`.
@@ -784,6 +863,21 @@ mod tests {
         let back: serde_json::Value = serde_json::to_value(&v).unwrap();
         let orig: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(back, orig);
+    }
+
+    #[test]
+    fn account_update_is_typed() {
+        let v = value(
+            r#"{"event":"PARTNER_ADDED","waba_info":{"waba_id":"980","solution_partner_business_ids":["1","2"]},"rejection_reason":null}"#,
+        );
+        assert_eq!(v.event(), Some("PARTNER_ADDED"));
+        let info = v.waba_info.as_ref().unwrap();
+        assert_eq!(info.waba_id.as_deref(), Some("980"));
+        assert_eq!(
+            info.solution_partner_business_ids.as_ref().map(Vec::len),
+            Some(2)
+        );
+        assert!(v.extra.get("rejection_reason").unwrap().is_null());
     }
 
     #[test]
