@@ -213,19 +213,25 @@ pub fn normalize_phone<'a>(raw: &str, out: &'a mut [u8; 15]) -> Result<&'a [u8],
     if s.is_empty() {
         return Err(Unattributed::Empty);
     }
+    // One pass: validate, drop separators and a leading `00`, copy at most 15 digits.
+    let mut skip = if !plus && body.starts_with("00") {
+        2
+    } else {
+        0
+    };
     let mut total = 0usize;
     for b in body.bytes() {
         match b {
-            b'0'..=b'9' => total += 1,
+            b'0'..=b'9' if skip > 0 => skip -= 1,
+            b'0'..=b'9' => {
+                if let Some(slot) = out.get_mut(total) {
+                    *slot = b;
+                }
+                total += 1;
+            }
             b' ' | b'-' | b'.' | b'(' | b')' => {}
             _ => return Err(Unattributed::NonDigit),
         }
-    }
-    let mut digits = body.bytes().filter(u8::is_ascii_digit);
-    if !plus && body.starts_with("00") {
-        digits.next();
-        digits.next();
-        total = total.saturating_sub(2);
     }
     if total == 0 {
         return Err(Unattributed::Empty);
@@ -235,9 +241,6 @@ pub fn normalize_phone<'a>(raw: &str, out: &'a mut [u8; 15]) -> Result<&'a [u8],
     }
     if total < MIN_DIGITS {
         return Err(Unattributed::TooShort);
-    }
-    for (slot, d) in out.iter_mut().zip(digits) {
-        *slot = d;
     }
     Ok(out.get(..total).unwrap_or_default())
 }

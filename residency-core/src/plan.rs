@@ -52,14 +52,39 @@ struct Code {
     main: Option<Country>,
     /// Whether several regions share the code.
     shared: bool,
-    /// Length of the longest leading-digit prefix listed under this code (0: not shared).
-    prefix_depth: u8,
+    /// Lengths of the leading-digit prefixes listed under this code: bit `n - 1` for `n`.
+    prefix_lens: u8,
     /// National number lengths for which `LENGTH_PREFIXES` holds entries under this code.
     length_rules: &'static [u8],
     /// Shortest national significant number of any region of the code.
     nsn_min: u8,
     /// Longest national significant number of any region of the code.
     nsn_max: u8,
+}
+
+/// Calling code value -> 1 + its position in `table::CODES` (0: unassigned), built at
+/// compile time. Indexing by the code's value is a perfect hash over `0..1000`, so finding
+/// the code of a number costs three array reads instead of three hash probes.
+static INDEX: [u8; 1000] = {
+    let mut index = [0u8; 1000];
+    let mut i = 0;
+    while i < table::CODES.len() {
+        let code = table::CODES[i].0 as usize;
+        assert!(
+            code < 1000 && i < 255,
+            "calling codes have at most 3 digits"
+        );
+        index[code] = (i + 1) as u8;
+        i += 1;
+    }
+    index
+};
+
+/// The table entry of an assigned calling code.
+fn entry(code: u16) -> Option<&'static Code> {
+    let slot = *INDEX.get(usize::from(code))?;
+    let i = usize::from(slot).checked_sub(1)?;
+    table::CODES.get(i).map(|(_, c)| c)
 }
 
 /// An ITU-T E.164 country calling code (1 to 3 digits) that the numbering plan knows.
@@ -80,7 +105,7 @@ impl CallingCode {
     /// The calling code `code` if the numbering plan assigns it.
     #[must_use]
     pub fn new(code: u16) -> Option<Self> {
-        table::CODES.contains_key(&code).then_some(Self(code))
+        entry(code).is_some().then_some(Self(code))
     }
 
     /// The numeric value.
@@ -92,27 +117,25 @@ impl CallingCode {
     /// Whether the code attributes no country (800, 808, 870, 878, 881, 882, 883, 888, 979).
     #[must_use]
     pub fn is_non_geographic(self) -> bool {
-        table::CODES.get(&self.0).is_some_and(|c| c.main.is_none())
+        entry(self.0).is_some_and(|c| c.main.is_none())
     }
 
     /// Whether several regions share the code (1, 7, 39, 44, 47, 61, 212, 262, 290, 358, 590,
     /// 599), so the region depends on the digits after it.
     #[must_use]
     pub fn is_shared(self) -> bool {
-        table::CODES.get(&self.0).is_some_and(|c| c.shared)
+        entry(self.0).is_some_and(|c| c.shared)
     }
 
     /// The code's main region (the region of `+1` is US), `None` when non-geographic.
     #[must_use]
     pub fn main_country(self) -> Option<Country> {
-        table::CODES.get(&self.0).and_then(|c| c.main)
+        entry(self.0).and_then(|c| c.main)
     }
 
     /// Every calling code of the plan, in ascending order.
     pub fn all() -> impl Iterator<Item = Self> {
-        let mut codes: Vec<u16> = table::CODES.keys().copied().collect();
-        codes.sort_unstable();
-        codes.into_iter().map(Self)
+        table::CODES.iter().map(|&(code, _)| Self(code))
     }
 }
 
@@ -164,7 +187,7 @@ pub fn split_calling_code(digits: &[u8]) -> Option<(CallingCode, usize)> {
         if value == 0 {
             return None;
         }
-        if table::CODES.contains_key(&value) {
+        if entry(value).is_some() {
             return Some((CallingCode(value), i + 1));
         }
     }
@@ -180,7 +203,7 @@ pub fn split_calling_code(digits: &[u8]) -> Option<(CallingCode, usize)> {
 #[must_use]
 pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
     let (calling_code, n) = split_calling_code(digits)?;
-    let code = table::CODES.get(&calling_code.0)?;
+    let code = entry(calling_code.0)?;
     if !code.shared {
         return Some(PlanMatch {
             calling_code,
@@ -189,12 +212,11 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
         });
     }
     let rest = digits.get(n..).unwrap_or_default();
-    let depth = usize::from(code.prefix_depth).min(rest.len());
-    // Prefix values of every length up to `depth`, then the longest listed one wins.
+    // Prefix values of every length up to 6, then the longest listed one wins.
     let mut values = [0u64; 6];
     let mut acc = 0u64;
     let mut usable = 0;
-    for (slot, &d) in values.iter_mut().zip(rest.iter().take(depth)) {
+    for (slot, &d) in values.iter_mut().zip(rest) {
         if !d.is_ascii_digit() {
             break;
         }
@@ -203,26 +225,25 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
         usable += 1;
     }
     let base = u64::from(calling_code.0) * 1_000_000;
-    let key = |len: usize| -> Option<u64> {
-        let value = values.get(len.checked_sub(1)?)?;
-        Some(len as u64 * 1_000_000_000 + base + value)
-    };
+    // Only lengths the table lists under this code are probed, longest first.
+    let keys = (1..=usable)
+        .rev()
+        .filter(|len| code.prefix_lens & (1 << (len - 1)) != 0)
+        .filter_map(|len: usize| {
+            let value = values.get(len - 1)?;
+            Some(len as u64 * 1_000_000_000 + base + value)
+        });
     // A few prefixes also depend on the national number's length (NANP `31x`: 7-digit
     // numbers are Canadian UANs, 10-digit ones US): those rules come first.
     let by_length = u8::try_from(rest.len())
         .ok()
         .filter(|l| code.length_rules.contains(l))
         .and_then(|l| {
-            (1..=usable).rev().find_map(|len| {
-                table::LENGTH_PREFIXES.get(&(u64::from(l) * 10_000_000_000 + key(len)?))
-            })
+            keys.clone()
+                .find_map(|key| table::LENGTH_PREFIXES.get(&(u64::from(l) * 10_000_000_000 + key)))
         });
     let country = by_length
-        .or_else(|| {
-            (1..=usable)
-                .rev()
-                .find_map(|len| table::PREFIXES.get(&key(len)?))
-        })
+        .or_else(|| keys.clone().find_map(|key| table::PREFIXES.get(&key)))
         .copied()
         .or(code.main);
     Some(PlanMatch {
@@ -243,8 +264,7 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
 /// ```
 #[must_use]
 pub fn national_lengths(code: CallingCode) -> Option<(u8, u8)> {
-    table::CODES
-        .get(&code.0)
+    entry(code.0)
         .map(|c| (c.nsn_min, c.nsn_max))
         .filter(|&(min, max)| min > 0 && min <= max)
 }

@@ -620,13 +620,13 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
                 n_prefixes += 1;
             }
         }
-        let depth = entries.iter().map(|(p, _, _)| p.len()).max().unwrap_or(0);
+        let lens_mask: u8 = entries.iter().fold(0, |m, (p, _, _)| m | 1 << (p.len() - 1));
         let mut rules: Vec<u8> = entries.iter().filter_map(|(_, _, l)| *l).collect();
         rules.sort_unstable();
         rules.dedup();
         writeln!(
             codes,
-            "    {code}u16 => Code {{ main: {country}, shared: {}, prefix_depth: {depth}, length_rules: &{rules:?}, nsn_min: {min}, nsn_max: {max} }},",
+            "    ({code}, Code {{ main: {country}, shared: {}, prefix_lens: 0b{lens_mask:06b}, length_rules: &{rules:?}, nsn_min: {min}, nsn_max: {max} }}),",
             list.len() > 1
         )
         .ok();
@@ -642,12 +642,13 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
     writeln!(out, "/// The libphonenumber metadata release this table was generated from.").ok();
     writeln!(out, "pub(crate) const METADATA_VERSION: &str = \"{version}\";").ok();
     writeln!(out).ok();
-    writeln!(out, "/// Every country calling code: its main region (`None` when non-geographic), whether").ok();
-    writeln!(out, "/// regions share it, the deepest leading-digit prefix under it, the national number").ok();
-    writeln!(out, "/// lengths with length-dependent prefixes, and the national significant number lengths.").ok();
-    writeln!(out, "pub(super) static CODES: phf::Map<u16, Code> = phf::phf_map! {{").ok();
+    writeln!(out, "/// Every country calling code, ascending: its main region (`None` when non-geographic),").ok();
+    writeln!(out, "/// whether regions share it, the lengths of its leading-digit prefixes (bit n-1 for").ok();
+    writeln!(out, "/// length n), the national number lengths with length-dependent prefixes, and the").ok();
+    writeln!(out, "/// national significant number lengths.").ok();
+    writeln!(out, "pub(super) static CODES: &[(u16, Code)] = &[").ok();
     out.push_str(&codes);
-    writeln!(out, "}};").ok();
+    writeln!(out, "];").ok();
     writeln!(out).ok();
     writeln!(out, "/// Leading-digit prefixes of shared codes whose region is not the main one.").ok();
     writeln!(out, "/// Key: `LEN_CCC_PPPPPP` = prefix length * 10^9 + calling code * 10^6 + prefix digits.").ok();
