@@ -5,12 +5,14 @@
 //! follows from up to 6 more leading digits (NANP area codes, `+7 7` Kazakhstan, `+44 1481`
 //! Guernsey, ...); 9 are non-geographic and attribute no country.
 //!
-//! The tables live in [`table`](self) as `phf` maps generated from libphonenumber's metadata
-//! by `tools/numbering-plan` (see its README to regenerate for a new metadata release). For
-//! every *valid* number the country equals libphonenumber's region for the number (a
-//! differential test against `rlibphonenumber` checks it). For an invalid number under a
-//! shared code, the table's prefixes still decide where they can, and the code's main
-//! region (US for `+1`, GB for `+44`, ...) answers the rest.
+//! The tables are compile-time data generated from libphonenumber's metadata (release
+//! [`METADATA_VERSION`]) by `tools/numbering-plan` into `src/plan/table.rs`, a reviewed file
+//! (see the tool's README to regenerate it for a new release): the calling codes as a sorted
+//! array with a dense index by code value (a perfect hash over `0..1000`), and the
+//! leading-digit prefixes of shared codes as `phf` maps. For every *valid* number the
+//! country equals libphonenumber's region (a differential test against `rlibphonenumber`
+//! checks it). For an invalid number under a shared code, the prefixes still decide where
+//! they can, and the code's main region (US for `+1`, GB for `+44`, ...) answers the rest.
 //!
 //! Lookups are allocation-free and need no start-up work:
 //!
