@@ -41,7 +41,10 @@ use std::fmt;
 use crate::attribution::Basis;
 use crate::country::Country;
 
+// Generated and reviewed as data: keep its layout, and its keys are grouped by field
+// (national length, prefix length, calling code, prefix), not by thousands.
 #[rustfmt::skip]
+#[allow(clippy::inconsistent_digit_grouping)]
 mod table;
 
 /// The libphonenumber metadata release the tables were generated from.
