@@ -92,9 +92,10 @@ impl PolicyDocument {
     ///
     /// Unknown fields are refused, so a typo cannot silently fall back to a default.
     pub fn from_json(json: &[u8]) -> Result<Self, Error> {
-        let doc: Self = serde_json::from_slice(json).map_err(|e| Error::Json {
-            reason: "is not a valid policy document",
-            position: e.column(),
+        // serde_json's messages can quote input values, so only the shape is reported.
+        let doc: Self = serde_json::from_slice(json).map_err(|_| Error::Policy {
+            field: "document",
+            reason: "is not json with exactly the documented fields and types",
         })?;
         doc.validate()?;
         Ok(doc)
