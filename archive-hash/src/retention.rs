@@ -391,8 +391,16 @@ mod tests {
         let j = serde_json::to_vec(&v).unwrap();
         assert!(matches!(
             PolicyDocument::from_json(&j),
-            Err(Error::Json { .. })
+            Err(Error::Policy {
+                field: "document",
+                ..
+            })
         ));
+        let mut v = serde_json::to_value(doc()).unwrap();
+        v["compliance_logging"]["destination"] = "s3://secret-bucket-name".into();
+        v["compliance_logging"]["log_level"] = "verbose-secret".into();
+        let e = PolicyDocument::from_json(&serde_json::to_vec(&v).unwrap()).unwrap_err();
+        assert!(!e.to_string().contains("secret"), "{e}");
         assert!(PolicyDocument::from_json(b"{").is_err());
     }
 
