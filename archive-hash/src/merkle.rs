@@ -249,6 +249,34 @@ impl MerkleLog {
     }
 }
 
+/// Extends the log with already computed leaf hashes, in order.
+impl Extend<Sha256> for MerkleLog {
+    fn extend<I: IntoIterator<Item = Sha256>>(&mut self, leaves: I) {
+        for leaf in leaves {
+            self.append_leaf_hash(leaf);
+        }
+    }
+}
+
+/// Rebuilds a log from its stored leaf hashes, e.g. when an auditor replays an export.
+///
+/// ```
+/// use archive_hash::merkle::{MerkleLog, leaf_hash};
+///
+/// let mut live = MerkleLog::new();
+/// live.append(b"a");
+/// live.append(b"b");
+/// let replayed: MerkleLog = [leaf_hash(b"a"), leaf_hash(b"b")].into_iter().collect();
+/// assert_eq!(replayed.root(), live.root());
+/// ```
+impl FromIterator<Sha256> for MerkleLog {
+    fn from_iter<I: IntoIterator<Item = Sha256>>(leaves: I) -> Self {
+        let mut log = Self::new();
+        log.extend(leaves);
+        log
+    }
+}
+
 fn check_consistency_sizes(old: u64, new: u64) -> Result<(), Error> {
     let reason = if old > new {
         "old size exceeds new size"
