@@ -42,6 +42,14 @@ impl<'a> Notification<'a> {
     /// Parses a Cloud API body with the given limits.
     pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::Error> {
         let text = crate::precheck(body, limits)?;
+        Self::parse_checked(text, limits)
+    }
+
+    /// Parses text that passed [`crate::precheck`].
+    pub(crate) fn parse_checked(
+        text: &'a str,
+        limits: &crate::Limits,
+    ) -> Result<Self, crate::Error> {
         crate::parse_json(text, "", limits)
     }
 

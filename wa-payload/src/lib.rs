@@ -220,35 +220,76 @@ pub(crate) fn precheck<'a>(body: &'a [u8], limits: &Limits) -> Result<&'a str, E
     Ok(text)
 }
 
-/// Fails when arrays/objects nest deeper than `limit` (strings are skipped).
+/// Fails when arrays/objects nest deeper than `limit` (strings are skipped). An unterminated
+/// string ends the scan: the parser reports it.
 fn check_depth(body: &[u8], limit: usize) -> Result<(), Error> {
+    // Fast path: with no more opening brackets than the bound, the bound cannot be exceeded
+    // (this count vectorizes; typical single-item bodies have a dozen brackets).
+    if body.iter().filter(|&&b| b == b'{' || b == b'[').count() <= limit {
+        return Ok(());
+    }
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, &b) in body.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    let mut i = 0usize;
+    while let Some(&b) = body.get(i) {
         match b {
-            b'"' => in_string = true,
+            b'"' => {
+                // Jump to the closing quote, hopping over escapes.
+                i += 1;
+                loop {
+                    let Some(rest) = body.get(i..) else {
+                        return Ok(());
+                    };
+                    match find_quote_or_backslash(rest) {
+                        Some(p) if rest.get(p) == Some(&b'\\') => i += p + 2,
+                        Some(p) => {
+                            i += p;
+                            break;
+                        }
+                        None => return Ok(()),
+                    }
+                }
+            }
             b'{' | b'[' => {
                 depth += 1;
                 if depth > limit {
-                    return Err(Error::TooDeep { limit, offset });
+                    return Err(Error::TooDeep { limit, offset: i });
                 }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
             _ => {}
         }
+        i += 1;
     }
     Ok(())
+}
+
+/// Bytes with their high bit set where `x` has a byte equal to `b` (exact for the lowest one).
+fn bytes_equal(x: u64, b: u8) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let y = x ^ (LO * u64::from(b));
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// Position of the first `"` or `\` in `s`, eight bytes at a time.
+fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
+    let mut chunks = s.chunks_exact(8);
+    let mut offset = 0usize;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let hits = bytes_equal(x, b'"') | bytes_equal(x, b'\\');
+        if hits != 0 {
+            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|p| offset + p)
 }
 
 /// Something that reads a value from any deserializer over the same text (so the error path
@@ -302,4 +343,53 @@ pub(crate) fn run_parse<'a, P: Parse<'a>>(
         Ok(_) => (err, String::new()),
     };
     Err(Error::from_json(&err, prefix, &path, limits.max_depth))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_scan_skips_strings_and_escapes() {
+        assert!(check_depth(br#"{"a":"[[[[\"[[[\\","b":[1]}"#, 2).is_ok());
+        assert_eq!(
+            check_depth(br#"{"a":"\\","b":[[1]]}"#, 2),
+            Err(Error::TooDeep {
+                limit: 2,
+                offset: 15
+            })
+        );
+        assert!(check_depth(br#"{"a":"unterminated [[[["#, 1).is_ok());
+        assert!(check_depth(br#"{"a":"\"#, 1).is_ok());
+    }
+
+    #[test]
+    fn finds_quotes_like_a_plain_search() {
+        let text = br#"abcdefghij"klmn\\opq"#;
+        for start in 0..text.len() {
+            let s = &text[start..];
+            let plain = s.iter().position(|&c| c == b'"' || c == b'\\');
+            assert_eq!(find_quote_or_backslash(s), plain, "from {start}");
+        }
+        assert_eq!(
+            find_quote_or_backslash(&[0xff, 0xfe, 0x80, 0x7f, b'"', 0, 1, 2, 3]),
+            Some(4)
+        );
+        assert_eq!(find_quote_or_backslash(&[0x22 ^ 0x80; 16]), None);
+    }
+
+    #[test]
+    fn detect_reads_only_top_level_keys() {
+        assert_eq!(
+            detect(br#"{"data":{"object":1},"event":"x"}"#),
+            Some(Provider::Wasender)
+        );
+        assert_eq!(
+            detect(br#"{"a":"\"event\"","entry":[]}"#),
+            Some(Provider::CloudApi)
+        );
+        assert_eq!(detect(br#"{"a":1}"#), None);
+        assert_eq!(detect(br#"{"a":"#), None);
+        assert_eq!(detect(b""), None);
+    }
 }

@@ -182,6 +182,14 @@ impl<'a> Event<'a> {
     /// Parses a WASender body with the given limits.
     pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::Error> {
         let text = crate::precheck(body, limits)?;
+        Self::parse_checked(text, limits)
+    }
+
+    /// Parses text that passed [`crate::precheck`].
+    pub(crate) fn parse_checked(
+        text: &'a str,
+        limits: &crate::Limits,
+    ) -> Result<Self, crate::Error> {
         let envelope: Envelope<'a> = crate::parse_json(text, "", limits)?;
         envelope.into_event(limits)
     }
