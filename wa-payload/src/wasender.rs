@@ -437,12 +437,12 @@ object! {
         "messageTimestamp" => message_timestamp: StrOrNum<'a>,
         /// Status: a number 0-5 or a string.
         "status" => status: StrOrNum<'a>,
-        /// `messages.update` changes (`status` numeric 0-5 or a string), kept raw.
-        "update" => update: Raw<'a>,
-        /// Receipt details, kept raw.
-        "receipt" => receipt: Raw<'a>,
-        /// Reaction details, kept raw.
-        "reaction" => reaction: Raw<'a>,
+        /// `messages.update` changes.
+        "update" => update: Box<MessageUpdate<'a>>,
+        /// `message-receipt.update` details.
+        "receipt" => receipt: Box<Receipt<'a>>,
+        /// `messages.reaction` details.
+        "reaction" => reaction: Box<Reaction<'a>>,
         /// Record timestamp.
         "timestamp" => timestamp: StrOrNum<'a>,
     }
@@ -490,6 +490,70 @@ impl<'m, 'a> RecordRef<'m, 'a> {
             RecordRef::Record(r) => r.key.as_ref(),
             RecordRef::Key(k) => Some(k),
         }
+    }
+}
+
+object! {
+    /// The changes of a `messages.update` record.
+    pub struct MessageUpdate<'a> {
+        /// Delivery status: a number 0-5 or a string (see [`MessageUpdate::status_name`]).
+        "status" => status: StrOrNum<'a>,
+    }
+}
+
+impl MessageUpdate<'_> {
+    /// The status as a name: numbers 0-5 map to `ERROR`, `PENDING`, `SERVER_ACK`,
+    /// `DELIVERY_ACK`, `READ`, `PLAYED`; strings are returned as sent.
+    ///
+    /// ```
+    /// let e = wa_payload::wasender::Event::parse(br#"{"event":"messages.update","data":[
+    ///   {"key":{"id":"A"},"update":{"status":4}},{"key":{"id":"B"},"update":{"status":"read"}}]}"#)?;
+    /// let Some(wa_payload::wasender::Data::Messages(data)) = &e.data else { unreachable!() };
+    /// let names: Vec<_> = data.as_slice().iter()
+    ///     .map(|r| r.update.as_ref().and_then(|u| u.status_name()))
+    ///     .collect();
+    /// assert_eq!(names, [Some("READ"), Some("read")]);
+    /// # Ok::<(), wa_payload::Error>(())
+    /// ```
+    pub fn status_name(&self) -> Option<&str> {
+        match self.status.as_ref()? {
+            StrOrNum::Text(t) => Some(t),
+            n => match n.as_i64()? {
+                0 => Some("ERROR"),
+                1 => Some("PENDING"),
+                2 => Some("SERVER_ACK"),
+                3 => Some("DELIVERY_ACK"),
+                4 => Some("READ"),
+                5 => Some("PLAYED"),
+                _ => None,
+            },
+        }
+    }
+}
+
+object! {
+    /// A `message-receipt.update` receipt.
+    pub struct Receipt<'a> {
+        /// The user who received or read the message.
+        "userJid" => user_jid: Jid<'a>,
+        /// `delivered`, `read`, ...
+        "status" => status: StrOrNum<'a>,
+        /// When (seconds).
+        "t" => t: StrOrNum<'a>,
+        /// When the receipt arrived.
+        "receiptTimestamp" => receipt_timestamp: StrOrNum<'a>,
+        /// When the message was read.
+        "readTimestamp" => read_timestamp: StrOrNum<'a>,
+    }
+}
+
+object! {
+    /// A `messages.reaction` reaction.
+    pub struct Reaction<'a> {
+        /// The emoji (empty when removed).
+        "text" => text: Cow<'a, str>,
+        /// The message reacted to.
+        "key" => key: MessageKey<'a>,
     }
 }
 
