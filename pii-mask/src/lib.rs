@@ -76,3 +76,8 @@ pub use payload::{Masker, Mode};
 pub use phone::PhoneMask;
 pub use pseudonym::Pseudonym;
 pub use record::{AnonymizedRecord, LogEntry};
+
+// The README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

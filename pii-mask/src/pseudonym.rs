@@ -6,9 +6,10 @@
 //!
 //! - **Domain separation.** The kind is inside the MAC input, so a phone number and a user
 //!   id that happen to share their text get unrelated tokens.
-//! - **Normalization.** Phone numbers are reduced to their digits first, so `+49 151 2345`,
-//!   `0049…` is *not* folded (it is a different string of digits) but `+49 151-2345` and
-//!   `491512345` give the same token. Other kinds are taken as they are.
+//! - **Normalization.** Phone numbers are reduced to their ASCII digits first, so
+//!   `+49 151 2345-6789` and `4915123456789` get the same token (an international `00`
+//!   prefix is not removed: pass E.164 digits, as both providers send them). Other kinds
+//!   are taken as they are.
 //! - **Collisions.** With 64-bit tags, the chance that any two of `n` distinct values share
 //!   a token is about `n² / 2⁶⁵`: 3 × 10⁻⁸ for a million values, 3 × 10⁻⁴ for a hundred
 //!   million. Joins over sets of that size stay exact in practice.

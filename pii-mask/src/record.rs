@@ -20,7 +20,7 @@
 //! let records = record::anonymize(body, Policy::seed())?;
 //! assert_eq!(
 //!     serde_json::to_string(&records[0]).unwrap(),
-//!     r#"{"event":"message","message_type":"text","status":null,"country":"DE","region":"EU","hour":1749415200,"pricing_category":null,"error_code":null}"#
+//!     r#"{"event":"message","message_type":"text","status":null,"country":"DE","region":"EU","hour":1749412800,"pricing_category":null,"error_code":null}"#
 //! );
 //!
 //! let log = record::log_entries(body, &pii_mask::PhoneMask::SEED)?;
