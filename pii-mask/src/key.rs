@@ -226,6 +226,14 @@ mod tests {
     }
 
     #[test]
+    fn keyed_state_is_wiped_on_drop() {
+        // The keyed MAC holds two SHA-256 states derived from the secret (ipad and opad);
+        // with the `zeroize` features on, the state type wipes itself when dropped.
+        fn wipes_on_drop<T: hmac::digest::zeroize::ZeroizeOnDrop>() {}
+        wipes_on_drop::<sha2::block_api::Sha256VarCore>();
+    }
+
+    #[test]
     fn rejects_empty_and_malformed_keys() {
         assert!(matches!(PseudonymKey::new("k1", b""), Err(Error::EmptyKey)));
         assert!(matches!(
