@@ -100,6 +100,7 @@ impl<'a> Cursor<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            self.pos = plain_run(self.bytes, self.pos);
             let Some(b) = self.peek() else {
                 return Err(self.syntax());
             };
@@ -282,6 +283,46 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The offset of the first byte at or after `pos` that ends a run of plain string content:
+/// a quote, a backslash or a control character, or the end of input. Eight bytes at a time.
+#[inline]
+fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    loop {
+        let rest = bytes.get(pos..).unwrap_or_default();
+        if rest.is_empty() {
+            return pos;
+        }
+        // Past the end, the word is padded with zero bytes, which count as control
+        // characters: the run then ends exactly at the end of input.
+        let w = match rest.first_chunk::<8>() {
+            Some(chunk) => u64::from_le_bytes(*chunk),
+            None => {
+                let mut word = [0u8; 8];
+                for (dst, src) in word.iter_mut().zip(rest) {
+                    *dst = *src;
+                }
+                u64::from_le_bytes(word)
+            }
+        };
+        // A byte of `x` is zero iff it matched; `(x - 1) & !x & 0x80` flags it. Flags above a
+        // true match can be spurious (borrows), but the lowest flag is always exact, and the
+        // lowest byte is the first in memory (little-endian).
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let special = ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            // Bytes below 0x20 (control characters); UTF-8 bytes (>= 0x80) are excluded.
+            | (w.wrapping_sub(ONES * 0x20) & !w))
+            & HIGHS;
+        if special != 0 {
+            return pos + (special.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+}
+
 fn to_u32(n: usize) -> u32 {
     // Bodies are bounded far below 4 GiB by `Limits`; saturate rather than wrap regardless.
     u32::try_from(n).unwrap_or(u32::MAX)
@@ -342,6 +383,23 @@ mod tests {
         ] {
             assert!(skip_all(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn plain_runs_stop_at_quotes_escapes_and_control_bytes() {
+        let text = "abcdefghijklmnopqrstuvwxyz é ü 日本 0123456789";
+        for stop in ["\"", "\\", "\u{1}", "\n", "\u{1f}"] {
+            for at in 0..text.len() {
+                if !text.is_char_boundary(at) {
+                    continue;
+                }
+                let s = format!("{}{stop}{}", &text[..at], &text[at..]);
+                assert_eq!(plain_run(s.as_bytes(), 0), at, "{s:?}");
+            }
+        }
+        assert_eq!(plain_run(text.as_bytes(), 0), text.len());
+        assert_eq!(plain_run(b"", 0), 0);
+        assert_eq!(plain_run(b"ab", 5), 5);
     }
 
     #[test]

@@ -187,8 +187,16 @@ impl St<'_, '_> {
         if key.escaped {
             decode(self.body, key).is_some_and(|k| k == name)
         } else {
-            self.body.get(key.start as usize..key.end as usize) == Some(name)
+            self.raw_key(key) == Some(name.as_bytes())
         }
+    }
+
+    /// An unescaped key's bytes (no UTF-8 boundary checks: keys are compared as bytes).
+    #[inline]
+    fn raw_key(&self, key: RawStr) -> Option<&[u8]> {
+        self.body
+            .as_bytes()
+            .get(key.start as usize..key.end as usize)
     }
 
     /// Index of `key` in `names`, if listed.
@@ -197,8 +205,12 @@ impl St<'_, '_> {
             let k = decode(self.body, key)?;
             names.iter().position(|n| *n == k)
         } else {
-            let k = self.body.get(key.start as usize..key.end as usize)?;
-            names.iter().position(|n| *n == k)
+            let k = self.raw_key(key)?;
+            // Compare lengths and first bytes before the bytes themselves.
+            names.iter().position(|n| {
+                let n = n.as_bytes();
+                n.len() == k.len() && n.first() == k.first() && n == k
+            })
         }
     }
 
