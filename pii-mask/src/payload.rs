@@ -11,7 +11,7 @@
 //! | --- | --- | --- | --- | --- |
 //! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` | calling code `49` |
 //! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
-//! | LID | WASender `senderLid`, `…@lid` | `****89@lid` | `uid_k1_…@lid` | `@lid` |
+//! | LID, group | WASender `senderLid`, `…@lid`, `…@g.us` | `****89@lid` | `uid_k1_…@lid`, `id_k1_…@g.us` | `@lid`, `@g.us` |
 //! | user id | `*user_id` (`US.1349…`) | `US.****18` | `US.uid_k1_…` | `US.` |
 //! | name | profile `name`, `username`, contact-card names, `pushName`, `notify`, `verifiedName`, group `subject` | `[REDACTED]` | `nm_k1_…` | `""` |
 //! | text | `body`, `caption`, `text`, `conversation`, `messageBody`, `filename`, `vcard`, order text, `response_json`, system bodies, error `details`, addresses, e-mails | `[REDACTED]` | `tx_k1_…` | `""` |
@@ -267,20 +267,28 @@ impl Masker {
         };
         // `4915...:12@s.whatsapp.net`: a device suffix goes with the user.
         let user = user.split_once(':').map_or(user, |(u, _)| u);
-        let is_lid = domain == Some("lid");
-        let masked = if is_lid {
-            match self.mode {
-                Mode::Partial => tail_mask(user),
-                Mode::Pseudonym => self.token(Kind::UserId, user),
-                Mode::Strip => String::new(),
-            }
-        } else {
+        // Only phone-number JIDs carry a calling code; LIDs, group ids (`…@g.us`, whose
+        // legacy form starts with the creator's number), newsletters and anything else are
+        // opaque user or group identifiers.
+        let phone_jid = matches!(domain, None | Some("s.whatsapp.net" | "c.us"));
+        let masked = if phone_jid {
             match self.mode {
                 Mode::Partial => self.phone.mask(user),
                 Mode::Pseudonym => self.token(Kind::Phone, user),
                 Mode::Strip => phone::calling_code(user)
                     .map(|c| c.get().to_string())
                     .unwrap_or_default(),
+            }
+        } else {
+            let kind = if domain == Some("lid") {
+                Kind::UserId
+            } else {
+                Kind::Opaque
+            };
+            match self.mode {
+                Mode::Partial => tail_mask(user),
+                Mode::Pseudonym => self.token(kind, user),
+                Mode::Strip => String::new(),
             }
         };
         match domain {
@@ -547,6 +555,12 @@ mod tests {
             out,
             r#"{"event":"chats.upsert","timestamp":1,"data":[{"id":"4915****89","name":"[REDACTED]"}],"x":{"key":{"id":"4915123456789","remoteJid":"****12@lid"}}}"#
         );
+        let body = r#"{"event":"messages.upsert","data":{"key":{"id":"M","remoteJid":"120363041234567890@g.us","participant":"4915123456789@s.whatsapp.net"}}}"#;
+        assert_eq!(
+            masked(&Masker::strip(), body),
+            r#"{"event":"messages.upsert","data":{"key":{"id":"M","remoteJid":"@g.us","participant":"49@s.whatsapp.net"}}}"#
+        );
+        assert!(masked(&Masker::partial(), body).contains(r#""remoteJid":"****90@g.us""#));
         let body = r#"{"event":"chats.delete","data":["4915123456789","MSG1"]}"#;
         assert_eq!(
             masked(&Masker::strip(), body),
