@@ -871,6 +871,50 @@ mod tests {
     }
 
     #[test]
+    fn national_forms_of_major_markets() {
+        for phone in [
+            "0151 23456789",   // DE mobile
+            "030 12345678",    // DE Berlin
+            "07700 900123",    // GB mobile
+            "020 7946 0958",   // GB London
+            "06 12 34 56 78",  // FR
+            "98765 43210",     // IN
+            "9876543210",      // IN
+            "(11) 91234-5678", // BR mobile
+            "(21) 3456-7890",  // BR landline
+            "138 0013 8000",   // CN
+            "415-555-0132",    // US
+            "415.555.0132",    // US
+            "1-415-555-0132",  // US
+        ] {
+            let text = format!("tel {phone}.");
+            assert_eq!(kinds(&text), [(Entity::Phone, phone)], "{phone}");
+        }
+        for phone in [
+            "+55 11 91234-5678",
+            "+91 98765 43210",
+            "+33 6 12 34 56 78",
+            "+8613800138000",
+        ] {
+            assert_eq!(kinds(phone), [(Entity::Phone, phone)], "{phone}");
+        }
+    }
+
+    #[test]
+    fn implausible_lengths_are_not_phones() {
+        // +33 wants 9 national digits, +44 at most 10: too short, too long, or no such code.
+        // (A grouped number followed by more digit groups matches its plausible prefix.)
+        for text in [
+            "+33 6 12 34 56",
+            "+4477009001234567",
+            "+999 1234567",
+            "0151 23",
+        ] {
+            assert_eq!(kinds(text), [], "{text}");
+        }
+    }
+
+    #[test]
     fn decoys_do_not_match() {
         for text in [
             "order #A-20931 shipped",
