@@ -37,7 +37,10 @@ fn run(out: &mut dyn Write) -> io::Result<()> {
             sample.about
         )?;
         demo::route::run(out, &router, &edge_key, now, sample)?;
+        demo::pii::run(out, router.policy(), sample.body)?;
     }
+    writeln!(out)?;
+    demo::archive::run(out)?;
     Ok(())
 }
 

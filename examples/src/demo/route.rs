@@ -29,8 +29,8 @@ pub fn run(
     };
     writeln!(
         out,
-        "  {:<16} {:<12} {:<22} {:<8} {:<9} {}",
-        "item", "party", "identity (masked)", "country", "basis", "region"
+        "  {:<16} {:<12} {:<22} {:<8} {:<9} region",
+        "item", "party", "identity (masked)", "country", "basis"
     )?;
     for (item, routed) in webhook.items().zip(decision.items()) {
         let identity = match (item.party.phone, item.party.user_id, item.party.lid) {
