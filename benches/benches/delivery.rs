@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use residency_core::delivery::{
-    CrossBorder, DedupeWindow, DeliveryBody, DeliveryPolicy, FailoverCount, IdempotencyKey, Millis, RegionPolicy,
+    CrossBorder, DedupeWindow, DeliveryBody, DeliveryPolicy, FailoverCount, IdempotencyKey, Millis,
+    RegionPolicy,
 };
 use residency_core::{Country, Regime, Region};
 
@@ -34,14 +35,24 @@ fn policy() -> DeliveryPolicy {
     DeliveryPolicy::new(vec![
         RegionPolicy::new(Region::EU, ["eu-central", "eu-west"])
             .expect("endpoints")
-            .holding([Regime::EuGdpr, Regime::EeaGdpr, Regime::UkGdpr, Regime::CrownDependency, Regime::SwissFadp])
+            .holding([
+                Regime::EuGdpr,
+                Regime::EeaGdpr,
+                Regime::UkGdpr,
+                Regime::CrownDependency,
+                Regime::SwissFadp,
+            ])
             .failover_to([Region::US], CrossBorder::Compliant),
         RegionPolicy::new(Region::LATAM, ["sa-east"])
             .expect("endpoints")
             .holding([Regime::Lgpd])
             .failover_to([Region::US], CrossBorder::MaskedOnly),
-        RegionPolicy::new(Region::INDIA, ["ap-south"]).expect("endpoints").holding([Regime::Dpdp]),
-        RegionPolicy::new(Region::US, ["us-east", "us-west"]).expect("endpoints").holding([Regime::UsState]),
+        RegionPolicy::new(Region::INDIA, ["ap-south"])
+            .expect("endpoints")
+            .holding([Regime::Dpdp]),
+        RegionPolicy::new(Region::US, ["us-east", "us-west"])
+            .expect("endpoints")
+            .holding([Regime::UsState]),
     ])
     .expect("a valid policy")
 }
@@ -78,7 +89,10 @@ fn delivery(c: &mut Criterion) {
     let mut baseline: HashMap<String, Instant> = HashMap::new();
     for n in 0..KEYS {
         let id = wamid(&mut buf, n);
-        window.check(IdempotencyKey::cloud_api(PHONE_NUMBER_ID, id, "delivered"), Millis::new(n as u64));
+        window.check(
+            IdempotencyKey::cloud_api(PHONE_NUMBER_ID, id, "delivered"),
+            Millis::new(n as u64),
+        );
         baseline.insert(format!("{PHONE_NUMBER_ID}|{id}|delivered"), Instant::now());
     }
     eprintln!(
@@ -93,7 +107,11 @@ fn delivery(c: &mut Criterion) {
     group.bench_function("plan", |b| {
         b.iter(|| {
             for body in &bodies {
-                black_box(policy.plan(black_box(body), FailoverCount::ZERO).expect("known region"));
+                black_box(
+                    policy
+                        .plan(black_box(body), FailoverCount::ZERO)
+                        .expect("known region"),
+                );
             }
         });
     });
@@ -135,8 +153,14 @@ fn delivery(c: &mut Criterion) {
                 next = KEYS + (next + 1 - KEYS) % STREAM;
                 clock += 1;
                 let key = IdempotencyKey::cloud_api(PHONE_NUMBER_ID, id, "delivered");
-                if black_box(window.check(key, Millis::new(clock))) == residency_core::delivery::Seen::New {
-                    black_box(policy.plan(body, FailoverCount::ZERO).expect("known region"));
+                if black_box(window.check(key, Millis::new(clock)))
+                    == residency_core::delivery::Seen::New
+                {
+                    black_box(
+                        policy
+                            .plan(body, FailoverCount::ZERO)
+                            .expect("known region"),
+                    );
                 }
             }
         });

@@ -69,8 +69,7 @@ pub fn read_input(path: Option<&str>) -> Result<Vec<u8>, CliError> {
     let mut buf = Vec::new();
     let res = match path {
         None | Some("-") => io::stdin().lock().take(MAX_INPUT + 1).read_to_end(&mut buf),
-        Some(p) => std::fs::File::open(p)
-            .and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf)),
+        Some(p) => std::fs::File::open(p).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf)),
     };
     match res {
         Ok(_) if buf.len() as u64 > MAX_INPUT => Err(CliError::new(format!(
@@ -84,8 +83,7 @@ pub fn read_input(path: Option<&str>) -> Result<Vec<u8>, CliError> {
 /// Writes one compact JSON document followed by a newline to stdout.
 pub fn print_json(value: &serde_json::Value) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer(&mut out, value)
-        .map_err(|_| CliError::new("cannot write output"))?;
+    serde_json::to_writer(&mut out, value).map_err(|_| CliError::new("cannot write output"))?;
     out.write_all(b"\n")
         .and_then(|()| out.flush())
         .map_err(|_| CliError::new("cannot write output"))
@@ -114,10 +112,9 @@ pub fn parse_args(
             if takes_value {
                 let value = match inline {
                     Some(v) => v,
-                    None => it
-                        .next()
-                        .cloned()
-                        .ok_or_else(|| CliError::usage(command, format!("--{name} needs a value")))?,
+                    None => it.next().cloned().ok_or_else(|| {
+                        CliError::usage(command, format!("--{name} needs a value"))
+                    })?,
                 };
                 parsed.values.push((name.to_owned(), value));
             } else if inline.is_some() {

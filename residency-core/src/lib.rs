@@ -7,12 +7,12 @@
 mod error;
 
 pub use error::Error;
-pub mod auth;
 pub mod attribution;
+pub mod auth;
 pub mod country;
+pub mod delivery;
 pub mod plan;
 pub mod policy;
-pub mod delivery;
 pub mod regime;
 pub mod region;
 pub mod route;
