@@ -249,7 +249,8 @@ pub fn normalize_phone<'a>(raw: &str, out: &'a mut [u8; 15]) -> Result<&'a [u8],
 /// (`4915...@s.whatsapp.net`, `...@c.us`, with an optional `:device` suffix).
 ///
 /// Other JIDs (`@lid`, `@g.us`, `@broadcast`, `@newsletter`) give [`Unattributed::NoPhone`].
-/// Zero allocation.
+/// A field holding nothing but a calling code (`"49"`, as pii-mask's strip mode leaves it)
+/// attributes to the code's main region on the [`Basis::CallingCode`] basis. Zero allocation.
 ///
 /// ```
 /// use residency_core::attribution::{attribute_phone, Basis, Unattributed};
@@ -274,6 +275,10 @@ pub fn attribute_phone(raw: &str) -> Attribution {
     let mut buf = [0u8; MAX_DIGITS];
     let digits = match normalize_phone(number, &mut buf) {
         Ok(d) => d,
+        Err(Unattributed::TooShort) => {
+            return bare_calling_code(number)
+                .unwrap_or_else(|| Attribution::unattributed(Unattributed::TooShort));
+        }
         Err(reason) => return Attribution::unattributed(reason),
     };
     match plan::lookup(digits) {
@@ -287,11 +292,33 @@ pub fn attribute_phone(raw: &str) -> Attribution {
     }
 }
 
+/// A phone field that holds only a calling code (`"49"`, `"+1"`): what pii-mask's strip mode
+/// leaves of a number, so that a stripped body still routes by country. It attributes to the
+/// code's main region (the United States for `1`, Russia for `7`), on the calling-code basis.
+fn bare_calling_code(raw: &str) -> Option<Attribution> {
+    let digits = raw.strip_prefix('+').unwrap_or(raw).as_bytes();
+    if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let (code, len) = plan::split_calling_code(digits)?;
+    if len != digits.len() {
+        return None;
+    }
+    let country = code.main_country();
+    Some(Attribution {
+        country,
+        basis: Basis::CallingCode,
+        calling_code: Some(code),
+        reason: country.is_none().then_some(Unattributed::NonGeographic),
+    })
+}
+
 /// Attributes a business-scoped user id by its ISO prefix: `US.13491208655302741918` and
 /// `US.ENT.11815799212886844830` are US.
 ///
-/// The id must be two uppercase letters, a dot, then 1 or more of `A-Z a-z 0-9 . _ -`, at
-/// most [`MAX_USER_ID_LEN`] bytes in all; anything else is [`Unattributed::MalformedUserId`].
+/// The id must be two uppercase letters, a dot, then any of `A-Z a-z 0-9 . _ -`, at most
+/// [`MAX_USER_ID_LEN`] bytes in all; anything else is [`Unattributed::MalformedUserId`]. The
+/// prefix alone (`BR.`, what pii-mask's strip mode leaves of an id) still attributes.
 ///
 /// ```
 /// use residency_core::attribution::{attribute_user_id, Unattributed};
@@ -306,7 +333,7 @@ pub fn attribute_user_id(raw: &str) -> Attribution {
     let b = raw.as_bytes();
     let well_formed = b.len() <= MAX_USER_ID_LEN
         && b.get(2) == Some(&b'.')
-        && b.len() > 3
+        && b.len() >= 3
         && b.iter()
             .skip(3)
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'));
@@ -362,6 +389,30 @@ mod tests {
         assert_eq!(norm("  0049151234567 ").as_deref(), Ok("49151234567"));
         assert_eq!(norm("447911123456").as_deref(), Ok("447911123456"));
         assert_eq!(norm("+123456789012345").map(|d| d.len()), Ok(15));
+    }
+
+    #[test]
+    fn a_bare_calling_code_attributes_to_the_main_region() {
+        let de = attribute_phone("49");
+        assert_eq!(de.country, Some(Country::from_static("DE")));
+        assert_eq!(de.basis, Basis::CallingCode);
+        assert_eq!(de.reason, None);
+        assert_eq!(
+            attribute_phone("+1").country,
+            Some(Country::from_static("US"))
+        );
+        assert_eq!(
+            attribute_phone("7").country,
+            Some(Country::from_static("RU"))
+        );
+        assert_eq!(
+            attribute_phone("882").reason,
+            Some(Unattributed::NonGeographic)
+        );
+        // Not a calling code, or more than one: still too short.
+        assert_eq!(attribute_phone("4912").reason, Some(Unattributed::TooShort));
+        assert_eq!(attribute_phone("42").reason, Some(Unattributed::TooShort));
+        assert_eq!(attribute_phone("0").reason, Some(Unattributed::TooShort));
     }
 
     #[test]
@@ -439,10 +490,14 @@ mod tests {
         let a = attribute_user_id("US.ENT.11815799212886844830");
         assert_eq!(a.country, Some(Country::from_static("US")));
         assert_eq!(a.basis, Basis::UserIdPrefix);
+        // The prefix alone, as pii-mask's strip mode leaves a user id, still routes.
+        assert_eq!(
+            attribute_user_id("BR.").country,
+            Some(Country::from_static("BR"))
+        );
         for bad in [
             "uUS.1",
             "us.1",
-            "US.",
             "US",
             "U.S1",
             "US 1",

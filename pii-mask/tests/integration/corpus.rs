@@ -285,3 +285,35 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// A stripped body (the failover mode) still routes by country: every item whose original
+/// country came from a phone number keeps its calling code's main country, and every item
+/// attributed by a user id keeps that id's country.
+#[test]
+fn stripped_corpus_bodies_route_at_the_calling_code_level() {
+    use residency_core::attribution::{Basis, attribute};
+    use residency_core::plan;
+
+    let mut compared = 0usize;
+    for (name, body) in bodies() {
+        let out = Masker::strip().mask(&body).unwrap();
+        let before = wa_payload::parse(&body).unwrap();
+        let after = wa_payload::parse(&out).unwrap();
+        for (b, a) in before.items().zip(after.items()) {
+            let was = attribute(b.party.phone, b.party.user_id);
+            let now = attribute(a.party.phone, a.party.user_id);
+            let expected = match was.basis {
+                Basis::CallingCode | Basis::LeadingDigits => {
+                    was.calling_code.and_then(plan::CallingCode::main_country)
+                }
+                Basis::UserIdPrefix => was.country,
+                _ => continue,
+            };
+            assert_eq!(now.country, expected, "{name}: item {:?}", b.id);
+            compared += 1;
+        }
+    }
+    if corpus_dir().is_some() {
+        assert!(compared > 100, "too few attributed items: {compared}");
+    }
+}
