@@ -109,3 +109,32 @@ proptest! {
         stable(&serde_json::to_vec(&v).unwrap());
     }
 }
+
+/// Every corpus body (empty when the corpus is absent outside CI).
+fn corpus_bodies() -> Vec<Vec<u8>> {
+    let mut all: Vec<Vec<u8>> = crate::corpus::files("cloud-api")
+        .into_iter()
+        .chain(crate::corpus::files("wasender"))
+        .map(|(_, body)| body)
+        .collect();
+    if all.is_empty() {
+        all.push(br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"id":"a","from":"49"}]}}]}]}"#.to_vec());
+    }
+    all
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Corpus bodies with a byte replaced and a tail cut never panic, and when they still
+    /// parse they round-trip.
+    #[test]
+    fn mutated_corpus_bodies_never_panic(pick in any::<prop::sample::Index>(), at in any::<prop::sample::Index>(), byte in any::<u8>(), cut in 0usize..32) {
+        let bodies = corpus_bodies();
+        let mut body = bodies[pick.index(bodies.len())].clone();
+        let i = at.index(body.len());
+        body[i] = byte;
+        body.truncate(body.len().saturating_sub(cut));
+        stable(&body);
+    }
+}
