@@ -26,7 +26,8 @@ pub enum Error {
     TooDeep {
         /// The configured bound.
         limit: usize,
-        /// Byte offset of the bracket that went over it.
+        /// Byte offset of the bracket that went over it (0 when serde_json's own recursion
+        /// limit of 128 stopped a typed part first).
         offset: usize,
     },
     /// The body is not valid UTF-8.
