@@ -15,14 +15,21 @@ const STATUS: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"10
 /// A batch of `n` items: half text messages (one change), half statuses (a second change),
 /// from phones of several countries.
 fn batch(n: usize) -> String {
-    const PHONES: &[&str] = &["4915112345678", "5511987654321", "919876543210", "16505551234"];
+    const PHONES: &[&str] = &[
+        "4915112345678",
+        "5511987654321",
+        "919876543210",
+        "16505551234",
+    ];
     let mut contacts = Vec::new();
     let mut messages = Vec::new();
     let mut statuses = Vec::new();
     for i in 0..n {
         let phone = PHONES[i % PHONES.len()];
         if i % 2 == 0 {
-            contacts.push(format!(r#"{{"profile":{{"name":"User {i}"}},"wa_id":"{phone}"}}"#));
+            contacts.push(format!(
+                r#"{{"profile":{{"name":"User {i}"}},"wa_id":"{phone}"}}"#
+            ));
             messages.push(format!(
                 r#"{{"from":"{phone}","id":"wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBB{i:06}","timestamp":"1763719200","type":"text","text":{{"body":"Message number {i} about order {}"}}}}"#,
                 4000 + i
@@ -78,18 +85,27 @@ fn parse(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("parse");
     for (name, body) in inputs {
-        let items = wa_payload::parse(body).expect("bench input parses").items().count();
+        let items = wa_payload::parse(body)
+            .expect("bench input parses")
+            .items()
+            .count();
         assert_eq!(ours_items(body), baseline(body), "{name}: same phones");
         group.throughput(Throughput::Elements(items as u64));
-        group.bench_with_input(BenchmarkId::new("wa-payload/parse", name), body, |b, body| {
-            b.iter(|| ours_parse(black_box(body)))
-        });
-        group.bench_with_input(BenchmarkId::new("wa-payload/parse+items", name), body, |b, body| {
-            b.iter(|| ours_items(black_box(body)))
-        });
-        group.bench_with_input(BenchmarkId::new("baseline-serde-value", name), body, |b, body| {
-            b.iter(|| baseline(black_box(body)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("wa-payload/parse", name),
+            body,
+            |b, body| b.iter(|| ours_parse(black_box(body))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("wa-payload/parse+items", name),
+            body,
+            |b, body| b.iter(|| ours_items(black_box(body))),
+        );
+        group.bench_with_input(
+            BenchmarkId::new("baseline-serde-value", name),
+            body,
+            |b, body| b.iter(|| baseline(black_box(body))),
+        );
     }
     group.finish();
 }
