@@ -6,6 +6,7 @@
 //! every string it keeps, and no allocation unless a string it keeps contains a JSON escape.
 //! Scratch vectors are reused across calls, so a warm router allocates nothing here.
 
+use wa_payload::wasender::EventFamily;
 use wa_payload::{ItemKind, Provider, Role};
 
 use super::RouteError;
@@ -131,19 +132,6 @@ fn text_of(v: Option<Val>) -> Option<Text> {
         _ => None,
     }
 }
-
-const MESSAGE_EVENTS: [&str; 10] = [
-    "messages.received",
-    "messages.upsert",
-    "messages-personal.received",
-    "messages-group.received",
-    "messages-newsletter.received",
-    "message.sent",
-    "messages.update",
-    "message-receipt.update",
-    "messages.delete",
-    "messages.reaction",
-];
 
 /// Cloud API change fields whose value arrays yield items; every other field is management.
 const ITEM_FIELDS: [&str; 4] = [
@@ -272,18 +260,13 @@ impl St<'_, '_> {
         }
     }
 
-    /// The phone a WASender value gives: itself when it has no `@`, the user part of an
-    /// `@s.whatsapp.net` JID, else none.
+    /// The phone a WASender value gives, by wa-payload's own rule
+    /// ([`phone_of`](wa_payload::wasender::phone_of)): itself when it has no `@`, the user
+    /// part of an `@s.whatsapp.net` JID, else none. A prefix of the value, so a span stays a
+    /// span.
     fn wa_phone(&mut self, t: Text) -> Option<Text> {
-        let s = self.get(t);
-        if s.is_empty() {
-            return None;
-        }
-        match s.find('@') {
-            None => Some(t),
-            Some(at) if at > 0 && s.ends_with("@s.whatsapp.net") => Some(self.prefix(t, at)),
-            Some(_) => None,
-        }
+        let len = wa_payload::wasender::phone_of(self.get(t))?.len();
+        Some(self.prefix(t, len))
     }
 
     fn is_lid(&self, t: Text) -> bool {
@@ -623,14 +606,6 @@ fn cloud_item(c: &mut Cursor<'_>, st: &mut St<'_, '_>, loc: Loc) -> Result<(), R
 
 // ------------------------------------------------------------------------------ WASender
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WaKind {
-    Message,
-    Call,
-    Participants,
-    Other,
-}
-
 fn wa_loc(slot: Slot, index: u32) -> Loc {
     Loc {
         entry: 0,
@@ -646,18 +621,14 @@ fn wasender(
     event: Option<Text>,
     data_at: Option<usize>,
 ) -> Result<(), RouteError> {
-    let kind = match event.map(|t| st.get(t)) {
-        Some(name) if MESSAGE_EVENTS.contains(&name) => WaKind::Message,
-        Some("call" | "call.received") => WaKind::Call,
-        Some("group-participants.update") => WaKind::Participants,
-        _ => WaKind::Other,
-    };
-    if let (Some(at), true) = (data_at, kind != WaKind::Other) {
+    // The same event families as the model's, by construction.
+    let family = EventFamily::of(event.map_or("", |t| st.get(t)));
+    if let (Some(at), true) = (data_at, family != EventFamily::Other) {
         // `data` was validated by the first pass; walk it again inside the root (depth 1).
         c.seek(at, 1);
-        match kind {
-            WaKind::Message => wa_messages(c, st)?,
-            WaKind::Call => wa_calls(c, st)?,
+        match family {
+            EventFamily::Message => wa_messages(c, st)?,
+            EventFamily::Call => wa_calls(c, st)?,
             _ => wa_participants(c, st)?,
         }
     }

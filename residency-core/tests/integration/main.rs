@@ -3,3 +3,4 @@ mod delivery;
 mod plan;
 mod policy;
 mod route;
+mod shared;

@@ -184,19 +184,6 @@ fn shared_code_traps() {
     }
 }
 
-fn shared_dir() -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
-    if dir.is_dir() {
-        return Some(dir.to_path_buf());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "../shared is missing and CI is set: the conformance data must be present"
-    );
-    eprintln!("note: ../shared not found, skipping the calling-codes.csv conformance test");
-    None
-}
-
 /// Splits one CSV line on commas outside double quotes.
 fn csv_fields(line: &str) -> Vec<String> {
     let mut out = vec![String::new()];
@@ -215,7 +202,9 @@ fn csv_fields(line: &str) -> Vec<String> {
 /// (9.0.42): codes, main regions, non-geographic codes and every listed leading-digit prefix.
 #[test]
 fn conforms_to_shared_calling_codes_csv() {
-    let Some(dir) = shared_dir() else { return };
+    let Some(dir) = crate::shared::shared_dir("the calling-codes.csv conformance test") else {
+        return;
+    };
     let text = std::fs::read_to_string(dir.join("data/calling-codes.csv"))
         .expect("calling-codes.csv is readable");
     let mut rows = 0;

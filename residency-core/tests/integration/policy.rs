@@ -6,19 +6,6 @@ use residency_core::attribution::{attribute, attribute_phone};
 use residency_core::plan::{self, CallingCode};
 use residency_core::{Country, Localisation, Policy, PolicyError, Regime, Region};
 
-fn shared_dir() -> Option<std::path::PathBuf> {
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
-    if dir.is_dir() {
-        return Some(dir.to_path_buf());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "../shared is missing and CI is set: the conformance data must be present"
-    );
-    eprintln!("note: ../shared not found, skipping the regimes.md conformance test");
-    None
-}
-
 /// Removes parenthesised text (nested too).
 fn without_parens(s: &str) -> String {
     let mut depth = 0usize;
@@ -63,7 +50,9 @@ fn table_rows<'a>(text: &'a str, heading: &str) -> Vec<Vec<&'a str>> {
 /// localisation is the row's.
 #[test]
 fn regimes_conform_to_shared_regimes_md() {
-    let Some(dir) = shared_dir() else { return };
+    let Some(dir) = crate::shared::shared_dir("the regimes.md conformance test") else {
+        return;
+    };
     let text = std::fs::read_to_string(dir.join("data/regimes.md")).expect("regimes.md");
     let by_name: &[(&str, Regime)] = &[
         ("EU GDPR", Regime::EuGdpr),
@@ -121,7 +110,9 @@ fn regimes_conform_to_shared_regimes_md() {
 /// (the Campione/Büsingen row is about Swiss numbers in EU enclaves: CH stays Swiss).
 #[test]
 fn special_territories_conform_to_shared_regimes_md() {
-    let Some(dir) = shared_dir() else { return };
+    let Some(dir) = crate::shared::shared_dir("the regimes.md conformance test") else {
+        return;
+    };
     let text = std::fs::read_to_string(dir.join("data/regimes.md")).expect("regimes.md");
     let rows = table_rows(&text, "## Special territories");
     assert!(rows.len() >= 15);

@@ -3,46 +3,13 @@
 //! parse, hold only their region's users, and together hold every item exactly once.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use proptest::prelude::*;
 use residency_core::route::{Decision, RouteError, Router, Scratch};
 use serde_json::{Value, json};
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus"));
-    if dir.is_dir() {
-        return Some(dir.to_path_buf());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the shared corpus is missing at {} and CI is set",
-        dir.display()
-    );
-    eprintln!(
-        "note: skipping corpus routing, {} is missing",
-        dir.display()
-    );
-    None
-}
-
-fn corpus(sub: &str) -> Vec<(String, Vec<u8>)> {
-    let Some(dir) = corpus_dir() else {
-        return Vec::new();
-    };
-    let mut out: Vec<_> = std::fs::read_dir(dir.join(sub))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&p).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
+use crate::shared::{corpus, shared_dir};
 
 /// The scan's items equal the model's, field for field.
 fn assert_scan_agrees(name: &str, body: &[u8]) {
@@ -127,7 +94,7 @@ fn scan_agrees_with_the_model_over_the_corpus() {
             n += 1;
         }
     }
-    if corpus_dir().is_some() {
+    if shared_dir("the corpus routing test").is_some() {
         assert_eq!(n, 191, "every corpus body was checked");
     }
 }
@@ -352,6 +319,12 @@ fn jid() -> impl Strategy<Value = String> {
         (0u64..1_000_000).prop_map(|n| format!("{n}@lid")),
         Just("120363041234567890@g.us".to_owned()),
         phone(),
+        // Odd shapes where a sloppy rule would disagree with the model.
+        phone().prop_map(|p| format!("{p}@x@s.whatsapp.net")),
+        phone().prop_map(|p| format!("{p}:12@s.whatsapp.net")),
+        Just("@s.whatsapp.net".to_owned()),
+        Just("@lid".to_owned()),
+        phone().prop_map(|p| format!("{p}@c.us")),
     ]
 }
 
@@ -555,6 +528,22 @@ fn route_errors_name_positions_never_values() {
             .unwrap_err(),
         RouteError::TooLarge { size: 12, max: 10 }
     );
+}
+
+#[test]
+fn regression_a_jid_with_two_ats_gives_no_phone_as_in_the_model() {
+    // The scan once took the user part of any value ending in `@s.whatsapp.net`; the model
+    // requires the domain after the first `@` to be exactly `s.whatsapp.net`.
+    let body = br#"{"event":"messages.received","data":{"messages":{"key":{"id":"K",
+      "remoteJid":"4915112345678@x@s.whatsapp.net"}}}}"#;
+    assert_scan_agrees("two-ats", body);
+    let mut scratch = Scratch::default();
+    let item = Router::seed()
+        .items(body, &mut scratch)
+        .unwrap()
+        .next()
+        .unwrap();
+    assert_eq!(item.party.phone, None);
 }
 
 #[test]
