@@ -96,46 +96,56 @@ impl<'a> Cursor<'a> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax());
         }
-        self.pos += 1;
-        let start = self.pos;
-        let mut escaped = false;
+        let start = self.pos + 1;
+        let mut end = plain_run(self.bytes, start);
+        // The common case: no escape, the run ends at the closing quote.
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(RawStr {
+                start: to_u32(start),
+                end: to_u32(end),
+                escaped: false,
+            });
+        }
         loop {
-            self.pos = plain_run(self.bytes, self.pos);
-            let Some(b) = self.peek() else {
-                return Err(self.syntax());
-            };
-            match b {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    self.pos += 1;
-                    match self.peek() {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
-                            self.pos += 1;
-                        }
-                        Some(b'u') => {
-                            self.pos += 1;
-                            for _ in 0..4 {
-                                match self.peek() {
-                                    Some(h) if h.is_ascii_hexdigit() => self.pos += 1,
-                                    _ => return Err(self.syntax()),
-                                }
-                            }
-                        }
-                        _ => return Err(self.syntax()),
-                    }
+            match self.bytes.get(end) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    end = self.escape(end + 1)?;
+                    end = plain_run(self.bytes, end);
                 }
-                0x00..=0x1f => return Err(self.syntax()),
-                _ => self.pos += 1,
+                // A control character, or the end of input inside the string.
+                _ => {
+                    self.pos = end;
+                    return Err(self.syntax());
+                }
             }
         }
-        let end = self.pos;
-        self.pos += 1;
+        self.pos = end + 1;
         Ok(RawStr {
             start: to_u32(start),
             end: to_u32(end),
-            escaped,
+            escaped: true,
         })
+    }
+
+    /// Checks the escape whose character (after the backslash) is at `at`; returns the
+    /// offset just past it.
+    fn escape(&mut self, at: usize) -> Result<usize, RouteError> {
+        match self.bytes.get(at) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 1),
+            Some(b'u') => match self.bytes.get(at + 1..at + 5) {
+                Some(hex) if hex.iter().all(u8::is_ascii_hexdigit) => Ok(at + 5),
+                _ => {
+                    self.pos = at;
+                    Err(self.syntax())
+                }
+            },
+            _ => {
+                self.pos = at;
+                Err(self.syntax())
+            }
+        }
     }
 
     /// Skips any value, validating it.
