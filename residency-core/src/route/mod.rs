@@ -9,7 +9,7 @@
 //!   `X-Hub-Signature-256` still verifies downstream;
 //! * when a batch mixes regions, one rebuilt body per region holding only that region's items
 //!   and their own `contacts[]` entries (metadata kept); sign those with an
-//!   [`EdgeKey`](crate::auth::EdgeKey) ([`RegionBody::edge_signature`]).
+//!   [`EdgeKey`] ([`RegionBody::edge_signature`]).
 //!
 //! The routing path does not build the `wa-payload` model: a validating, allocation-free scan
 //! of the bytes finds the parties (a test over the corpus and property tests over generated
