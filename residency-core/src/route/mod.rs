@@ -217,8 +217,15 @@ impl Router {
                 items: items.len(),
                 unchanged: true,
             }],
-            _ => split::split(text, scan, &items, &regions)?,
+            _ => {
+                // Only a split needs the elements' byte spans: scan again, recording them.
+                let layout = &mut scratch.layout;
+                layout.record = true;
+                scan::scan(text, self.limits.max_depth, layout)?;
+                split::split(text, layout, &items, &regions)?
+            }
         };
+        let scan = &scratch.scan;
         Ok(Decision {
             provider,
             body,
@@ -300,6 +307,7 @@ impl Default for Router {
 #[derive(Debug, Default, Clone)]
 pub struct Scratch {
     scan: Scan,
+    layout: Scan,
 }
 
 /// The routing decision for one body.

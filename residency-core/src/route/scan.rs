@@ -82,12 +82,41 @@ impl RawItem {
     }
 }
 
+/// An array that a split may thin out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Container {
+    /// The root's `entry` array.
+    Entries,
+    /// `entry[e].changes`.
+    Changes(u32),
+    /// One of the five item arrays of `entry[e].changes[c].value`.
+    Items(u32, u32, Slot),
+    /// `entry[e].changes[c].value.contacts`.
+    Contacts(u32, u32),
+    /// The WASender array that holds the items.
+    Wa(Slot),
+}
+
+/// One element of a [`Container`]: its byte span in the body and, for a contact, its ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Elem {
+    pub(crate) container: Container,
+    pub(crate) index: u32,
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+    /// A contact's `wa_id` and `user_id`.
+    pub(crate) ids: [Option<Text>; 2],
+}
+
 /// Reusable output of a scan.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Scan {
     pub(crate) provider: Option<Provider>,
     pub(crate) items: Vec<RawItem>,
     pub(crate) side: Vec<String>,
+    /// Whether to record [`Elem`]s (only a split needs them).
+    pub(crate) record: bool,
+    pub(crate) layout: Vec<Elem>,
 }
 
 impl Scan {
@@ -95,6 +124,7 @@ impl Scan {
         self.provider = None;
         self.items.clear();
         self.side.clear();
+        self.layout.clear();
     }
 
     /// The text of `t` in `body` (which must be the body that was scanned).
@@ -274,6 +304,33 @@ impl St<'_, '_> {
     }
 }
 
+/// Runs `f` on the array element at the cursor and, when the scan records a layout, notes
+/// the element's span.
+fn element(
+    c: &mut Cursor<'_>,
+    st: &mut St<'_, '_>,
+    container: Container,
+    index: u32,
+    f: impl FnOnce(&mut Cursor<'_>, &mut St<'_, '_>) -> Result<[Option<Text>; 2], RouteError>,
+) -> Result<(), RouteError> {
+    if !st.out.record {
+        return f(c, st).map(|_| ());
+    }
+    c.ws();
+    let start = c.pos();
+    let ids = f(c, st)?;
+    st.out.layout.push(Elem {
+        container,
+        index,
+        start: u32::try_from(start).unwrap_or(u32::MAX),
+        end: u32::try_from(c.pos()).unwrap_or(u32::MAX),
+        ids,
+    });
+    Ok(())
+}
+
+const NO_IDS: [Option<Text>; 2] = [None, None];
+
 fn decode(body: &str, raw: RawStr) -> Option<String> {
     let quoted = body.get((raw.start as usize).checked_sub(1)?..raw.end as usize + 1)?;
     serde_json::from_str(quoted).ok()
@@ -353,7 +410,11 @@ fn entries(c: &mut Cursor<'_>, st: &mut St<'_, '_>) -> Result<(), RouteError> {
             offset: c.pos(),
         });
     }
-    c.array(|c, e| entry(c, st, e))
+    c.array(|c, e| {
+        element(c, st, Container::Entries, e, |c, st| {
+            entry(c, st, e).map(|()| NO_IDS)
+        })
+    })
 }
 
 fn entry(c: &mut Cursor<'_>, st: &mut St<'_, '_>, e: u32) -> Result<(), RouteError> {
@@ -378,7 +439,11 @@ fn entry(c: &mut Cursor<'_>, st: &mut St<'_, '_>, e: u32) -> Result<(), RouteErr
                     offset: c.pos(),
                 });
             }
-            c.array(|c, ci| change(c, st, e, ci))
+            c.array(|c, ci| {
+                element(c, st, Container::Changes(e), ci, |c, st| {
+                    change(c, st, e, ci).map(|()| NO_IDS)
+                })
+            })
         } else {
             c.skip()
         }
@@ -475,23 +540,36 @@ fn value(
         ("message_echoes", Slot::Echoes),
         ("user_preferences", Slot::UserPreferences),
     ];
-    const NAMES: [&str; 6] = [
+    const NAMES: [&str; 7] = [
         "messages",
         "statuses",
         "calls",
         "message_echoes",
         "user_preferences",
         "metadata",
+        "contacts",
     ];
     c.object(|c, key| {
         let Some(i) = st.key_in(key, &NAMES) else {
             return c.skip();
         };
         let Some(&(_, slot)) = ARRAYS.get(i) else {
-            // `metadata`
-            if c.peek_value() != Some(b'{') {
+            if c.peek_value() == Some(b'[') && i == 6 && st.out.record {
+                // `contacts`, which a split filters by id.
+                return c.array(|c, index| {
+                    element(c, st, Container::Contacts(e, ci), index, |c, st| {
+                        if c.peek_value() != Some(b'{') {
+                            return c.skip().map(|()| NO_IDS);
+                        }
+                        let [wa_id, user_id] = st.fields(c, ["wa_id", "user_id"])?;
+                        Ok([text_of(wa_id), text_of(user_id)])
+                    })
+                });
+            }
+            if i != 5 || c.peek_value() != Some(b'{') {
                 return c.skip();
             }
+            // `metadata`
             let [id] = st.fields(c, ["phone_number_id"])?;
             *pnid = text_of(id);
             return Ok(());
@@ -500,16 +578,18 @@ fn value(
             return c.skip();
         }
         c.array(|c, index| {
-            if c.peek_value() != Some(b'{') {
-                return c.skip();
-            }
-            let loc = Loc {
-                entry: e,
-                change: ci,
-                slot,
-                index,
-            };
-            cloud_item(c, st, loc)
+            element(c, st, Container::Items(e, ci, slot), index, |c, st| {
+                if c.peek_value() != Some(b'{') {
+                    return c.skip().map(|()| NO_IDS);
+                }
+                let loc = Loc {
+                    entry: e,
+                    change: ci,
+                    slot,
+                    index,
+                };
+                cloud_item(c, st, loc).map(|()| NO_IDS)
+            })
         })
     })
 }
@@ -649,7 +729,11 @@ fn wasender(
 
 fn wa_messages(c: &mut Cursor<'_>, st: &mut St<'_, '_>) -> Result<(), RouteError> {
     match c.peek_value() {
-        Some(b'[') => c.array(|c, i| wa_record(c, st, wa_loc(Slot::WaData, i))),
+        Some(b'[') => c.array(|c, i| {
+            element(c, st, Container::Wa(Slot::WaData), i, |c, st| {
+                wa_record(c, st, wa_loc(Slot::WaData, i)).map(|()| NO_IDS)
+            })
+        }),
         Some(b'{') => {
             let depth = c.depth();
             let start = c.pos();
@@ -668,7 +752,11 @@ fn wa_messages(c: &mut Cursor<'_>, st: &mut St<'_, '_>) -> Result<(), RouteError
                 return match first {
                     b'{' => revisit(c, at, depth, |c| wa_record(c, st, whole)),
                     b'[' => revisit(c, at, depth, |c| {
-                        c.array(|c, i| wa_record(c, st, wa_loc(Slot::WaMessages, i)))
+                        c.array(|c, i| {
+                            element(c, st, Container::Wa(Slot::WaMessages), i, |c, st| {
+                                wa_record(c, st, wa_loc(Slot::WaMessages, i)).map(|()| NO_IDS)
+                            })
+                        })
                     }),
                     _ => Ok(()),
                 };
@@ -678,7 +766,11 @@ fn wa_messages(c: &mut Cursor<'_>, st: &mut St<'_, '_>) -> Result<(), RouteError
             }
             if let Some(Val::Other { at, first: b'[' }) = keys {
                 return revisit(c, at, depth, |c| {
-                    c.array(|c, i| wa_key(c, st, wa_loc(Slot::WaKeys, i)))
+                    c.array(|c, i| {
+                        element(c, st, Container::Wa(Slot::WaKeys), i, |c, st| {
+                            wa_key(c, st, wa_loc(Slot::WaKeys, i)).map(|()| NO_IDS)
+                        })
+                    })
                 });
             }
             if keys.is_some() {
@@ -804,7 +896,11 @@ fn first_lid(st: &St<'_, '_>, candidates: &[Option<Text>]) -> Option<Text> {
 
 fn wa_calls(c: &mut Cursor<'_>, st: &mut St<'_, '_>) -> Result<(), RouteError> {
     match c.peek_value() {
-        Some(b'[') => c.array(|c, i| wa_call(c, st, wa_loc(Slot::WaData, i))),
+        Some(b'[') => c.array(|c, i| {
+            element(c, st, Container::Wa(Slot::WaData), i, |c, st| {
+                wa_call(c, st, wa_loc(Slot::WaData, i)).map(|()| NO_IDS)
+            })
+        }),
         Some(b'{') => wa_call(c, st, wa_loc(Slot::WaWhole, 0)),
         _ => c.skip(),
     }
@@ -839,21 +935,23 @@ fn wa_participants(c: &mut Cursor<'_>, st: &mut St<'_, '_>) -> Result<(), RouteE
             return c.skip();
         }
         c.array(|c, i| {
-            let mut item = RawItem::new(
-                ItemKind::Event,
-                Role::Participant,
-                wa_loc(Slot::WaParticipants, i),
-            );
-            // Only a plain (unescaped) string identifies a participant.
-            if let Some(raw) = c.string_or_skip()?
-                && !raw.escaped
-            {
-                let t = Text::Raw(raw.start, raw.end);
-                item.phone = st.wa_phone(t);
-                item.lid = st.is_lid(t).then_some(t);
-            }
-            st.out.items.push(item);
-            Ok(())
+            element(c, st, Container::Wa(Slot::WaParticipants), i, |c, st| {
+                let mut item = RawItem::new(
+                    ItemKind::Event,
+                    Role::Participant,
+                    wa_loc(Slot::WaParticipants, i),
+                );
+                // Only a plain (unescaped) string identifies a participant.
+                if let Some(raw) = c.string_or_skip()?
+                    && !raw.escaped
+                {
+                    let t = Text::Raw(raw.start, raw.end);
+                    item.phone = st.wa_phone(t);
+                    item.lid = st.is_lid(t).then_some(t);
+                }
+                st.out.items.push(item);
+                Ok(NO_IDS)
+            })
         })
     })
 }

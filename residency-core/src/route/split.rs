@@ -1,188 +1,248 @@
-//! Splitting a mixed batch into one body per region.
+//! Splitting a mixed batch into one body per region, by splicing the original bytes.
 //!
-//! Only this path parses the body into a `serde_json::Value` (key order kept). For each region
-//! it keeps that region's items, the `contacts[]` entries of those items' users (matched by
-//! `wa_id` or `user_id`, never by index), the metadata and everything else that is not a
-//! user's item; it drops changes and entries left without items.
+//! A second pass of the routing scan records the byte span of every element of the arrays a
+//! split thins out (entries, changes, the five item arrays, contacts, WASender's record
+//! arrays). Each region's body is then the original body with the other regions' elements
+//! cut out, commas included: what it keeps is **byte for byte** what was received (no
+//! re-serialization, so escapes and number formats are untouched), metadata and every other
+//! field included. Contacts stay with the items whose party they describe, matched by
+//! `wa_id` or `user_id`, never by index; changes and entries left without items are cut.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bytes::Bytes;
-use serde_json::Value;
 
-use super::scan::{Loc, Scan, Slot};
+use super::scan::{Container, Elem, Loc, Scan, Slot};
 use super::{RegionBody, RouteError, RoutedItem};
 use crate::region::Region;
 
-const CLOUD_ARRAYS: [(Slot, &str); 5] = [
-    (Slot::Messages, "messages"),
-    (Slot::Statuses, "statuses"),
-    (Slot::Calls, "calls"),
-    (Slot::Echoes, "message_echoes"),
-    (Slot::UserPreferences, "user_preferences"),
+const ITEM_SLOTS: [Slot; 5] = [
+    Slot::Messages,
+    Slot::Statuses,
+    Slot::Calls,
+    Slot::Echoes,
+    Slot::UserPreferences,
 ];
 
+/// One body per region, in the order of `regions`.
+///
+/// `scan` must be a scan of `text` made with its layout recorded, and `items` the routed
+/// items of that scan (same order).
 pub(super) fn split(
     text: &str,
     scan: &Scan,
     items: &[RoutedItem],
     regions: &[Region],
 ) -> Result<Vec<RegionBody>, RouteError> {
-    let root: Value =
-        serde_json::from_str(text).map_err(|_| RouteError::Split("body does not parse"))?;
-    // Where each item lives -> its region, so that filtering an array is linear.
+    if scan.items.len() != items.len() {
+        return Err(RouteError::Split("the layout scan found other items"));
+    }
+    // Each array's elements, in index order.
+    let mut arrays: BTreeMap<Container, Vec<&Elem>> = BTreeMap::new();
+    for elem in &scan.layout {
+        arrays.entry(elem.container).or_default().push(elem);
+    }
+    for elems in arrays.values_mut() {
+        elems.sort_by_key(|e| e.index);
+    }
     let region_at: HashMap<Loc, usize> = items.iter().map(|i| (i.loc, i.region)).collect();
+
     let mut bodies = Vec::with_capacity(regions.len());
     for (r, region) in regions.iter().enumerate() {
-        let mut copy = root.clone();
-        let kept = match scan.provider {
-            Some(wa_payload::Provider::Wasender) => wasender(&mut copy, items, &region_at, r)?,
-            _ => cloud(&mut copy, text, scan, items, &region_at, r)?,
-        };
-        let body = serde_json::to_vec(&copy).map_err(|_| RouteError::Split("cannot serialize"))?;
+        let mut cuts = Vec::new();
+        if scan.provider == Some(wa_payload::Provider::Wasender) {
+            for (container, elems) in &arrays {
+                if let Container::Wa(slot) = *container {
+                    prune(elems, &mut cuts, |el| {
+                        region_at.get(&wa_loc(slot, el.index)) == Some(&r)
+                    });
+                }
+            }
+        } else {
+            cloud_cuts(text, scan, items, &arrays, &region_at, r, &mut cuts);
+        }
+        cuts.sort_unstable();
+        let body = splice(text.as_bytes(), &cuts);
         bodies.push(RegionBody {
             region: region.clone(),
             body: Bytes::from(body),
-            items: kept,
+            items: items.iter().filter(|i| i.region == r).count(),
             unchanged: false,
         });
     }
     Ok(bodies)
 }
 
-/// Whether the element at `loc` is an item of region `r` (elements that are no item, which
-/// only a body the model rejects can have, are dropped).
-fn keeps(region_at: &HashMap<Loc, usize>, r: usize, loc: Loc) -> bool {
-    region_at.get(&loc) == Some(&r)
+fn wa_loc(slot: Slot, index: u32) -> Loc {
+    Loc {
+        entry: 0,
+        change: 0,
+        slot,
+        index,
+    }
 }
 
-fn cloud(
-    root: &mut Value,
+/// The cuts that leave region `r`'s part of a Cloud API body.
+fn cloud_cuts(
     text: &str,
     scan: &Scan,
     items: &[RoutedItem],
+    arrays: &BTreeMap<Container, Vec<&Elem>>,
     region_at: &HashMap<Loc, usize>,
     r: usize,
-) -> Result<usize, RouteError> {
-    let entries = root
-        .get_mut("entry")
-        .and_then(Value::as_array_mut)
-        .ok_or(RouteError::Split("entry is not an array"))?;
-    let mut kept_items = 0;
-    let mut e = 0u32;
-    entries.retain_mut(|entry| {
-        let this_entry = e;
-        e += 1;
-        let Some(changes) = entry.get_mut("changes").and_then(Value::as_array_mut) else {
-            return false;
-        };
-        let mut ci = 0u32;
-        changes.retain_mut(|change| {
-            let this_change = ci;
-            ci += 1;
-            let in_change = |loc: &Loc| loc.entry == this_entry && loc.change == this_change;
-            let mine: Vec<usize> = items
-                .iter()
-                .enumerate()
-                .filter(|(_, it)| it.region == r && in_change(&it.loc))
-                .map(|(k, _)| k)
-                .collect();
-            if mine.is_empty() {
-                return false;
-            }
-            kept_items += mine.len();
-            if items
-                .iter()
-                .any(|it| in_change(&it.loc) && it.loc.slot == Slot::Change)
-            {
-                // A management change is one item: kept whole, or not at all.
-                return true;
-            }
-            let Some(value) = change.get_mut("value").and_then(Value::as_object_mut) else {
-                return true;
-            };
-            for (slot, name) in CLOUD_ARRAYS {
-                if let Some(arr) = value.get_mut(name).and_then(Value::as_array_mut) {
-                    let mut i = 0u32;
-                    arr.retain(|_| {
-                        let index = i;
-                        i += 1;
-                        keeps(
-                            region_at,
-                            r,
-                            Loc {
-                                entry: this_entry,
-                                change: this_change,
-                                slot,
-                                index,
-                            },
-                        )
-                    });
-                    if arr.is_empty() {
-                        value.remove(name);
-                    }
-                }
-            }
-            if let Some(contacts) = value.get_mut("contacts").and_then(Value::as_array_mut) {
-                // The identities of this region's items in the change: a contact stays with
-                // the item whose party it describes, matched by id.
-                let ids: HashSet<&str> = mine
-                    .iter()
-                    .filter_map(|&k| scan.items.get(k))
-                    .flat_map(|raw| [raw.phone, raw.user_id])
-                    .flatten()
-                    .map(|t| scan.text(text, t))
-                    .collect();
-                contacts.retain(|contact| {
-                    ["wa_id", "user_id"].iter().any(|key| {
-                        contact
-                            .get(*key)
-                            .and_then(Value::as_str)
-                            .is_some_and(|id| ids.contains(id))
-                    })
+    cuts: &mut Vec<(u32, u32)>,
+) {
+    // The changes holding an item of region `r`, and the ids of those items' parties.
+    let mut changes: HashSet<(u32, u32)> = HashSet::new();
+    let mut ids: HashMap<(u32, u32), HashSet<&str>> = HashMap::new();
+    for (item, raw) in items.iter().zip(&scan.items) {
+        if item.region != r {
+            continue;
+        }
+        let at = (item.loc.entry, item.loc.change);
+        changes.insert(at);
+        let party = ids.entry(at).or_default();
+        for t in [raw.phone, raw.user_id].into_iter().flatten() {
+            party.insert(scan.text(text, t));
+        }
+    }
+    let entries: HashSet<u32> = changes.iter().map(|&(e, _)| e).collect();
+    let none = Vec::new();
+
+    prune(
+        arrays.get(&Container::Entries).unwrap_or(&none),
+        cuts,
+        |el| entries.contains(&el.index),
+    );
+    for &e in &entries {
+        prune(
+            arrays.get(&Container::Changes(e)).unwrap_or(&none),
+            cuts,
+            |el| changes.contains(&(e, el.index)),
+        );
+    }
+    for &(e, c) in &changes {
+        for slot in ITEM_SLOTS {
+            if let Some(elems) = arrays.get(&Container::Items(e, c, slot)) {
+                prune(elems, cuts, |el| {
+                    let loc = Loc {
+                        entry: e,
+                        change: c,
+                        slot,
+                        index: el.index,
+                    };
+                    region_at.get(&loc) == Some(&r)
                 });
             }
-            true
-        });
-        !changes.is_empty()
-    });
-    Ok(kept_items)
+        }
+        if let Some(contacts) = arrays.get(&Container::Contacts(e, c)) {
+            let mine = ids.get(&(e, c));
+            prune(contacts, cuts, |el| {
+                el.ids
+                    .iter()
+                    .flatten()
+                    .any(|&t| mine.is_some_and(|m| m.contains(scan.text(text, t))))
+            });
+        }
+    }
 }
 
-fn wasender(
-    root: &mut Value,
-    items: &[RoutedItem],
-    region_at: &HashMap<Loc, usize>,
-    r: usize,
-) -> Result<usize, RouteError> {
-    let Some(slot) = items.first().map(|i| i.loc.slot) else {
-        return Ok(0);
+/// Adds the cuts that remove the elements `keep` rejects from one array, each with one
+/// adjacent comma, so the rest stays valid JSON. An array left empty becomes `[]`.
+fn prune(elems: &[&Elem], cuts: &mut Vec<(u32, u32)>, keep: impl Fn(&Elem) -> bool) {
+    let kept: Vec<bool> = elems.iter().map(|e| keep(e)).collect();
+    let (Some(first), Some(last)) = (elems.first(), elems.last()) else {
+        return;
     };
-    let data = root
-        .get_mut("data")
-        .ok_or(RouteError::Split("data is missing"))?;
-    let arr = match slot {
-        Slot::WaData => data.as_array_mut(),
-        Slot::WaMessages => data.get_mut("messages").and_then(Value::as_array_mut),
-        Slot::WaKeys => data.get_mut("keys").and_then(Value::as_array_mut),
-        Slot::WaParticipants => data.get_mut("participants").and_then(Value::as_array_mut),
-        _ => None,
+    if !kept.contains(&true) {
+        cuts.push((first.start, last.end));
+        return;
     }
-    .ok_or(RouteError::Split("items are not in one array"))?;
-    let mut i = 0u32;
-    arr.retain(|_| {
-        let index = i;
-        i += 1;
-        keeps(
-            region_at,
-            r,
-            Loc {
-                entry: 0,
-                change: 0,
-                slot,
-                index,
-            },
-        )
-    });
-    Ok(items.iter().filter(|it| it.region == r).count())
+    let mut prev_kept_end: Option<u32> = None;
+    let mut i = 0;
+    while let Some(elem) = elems.get(i) {
+        if kept.get(i) == Some(&true) {
+            prev_kept_end = Some(elem.end);
+            i += 1;
+            continue;
+        }
+        let run_start = elem.start;
+        while kept.get(i) == Some(&false) {
+            i += 1;
+        }
+        let run_end = elems.get(i - 1).map_or(run_start, |e| e.end);
+        match (prev_kept_end, elems.get(i)) {
+            // `, dropped, dropped` after a kept element: cut from its end.
+            (Some(prev_end), _) => cuts.push((prev_end, run_end)),
+            // `dropped, dropped, ` before the first kept element: cut up to it.
+            (None, Some(next_kept)) => cuts.push((run_start, next_kept.start)),
+            (None, None) => cuts.push((run_start, run_end)),
+        }
+    }
+}
+
+/// `bytes` without the sorted, disjoint `cuts`.
+fn splice(bytes: &[u8], cuts: &[(u32, u32)]) -> Vec<u8> {
+    let removed: usize = cuts.iter().map(|&(a, b)| (b - a) as usize).sum();
+    let mut out = Vec::with_capacity(bytes.len().saturating_sub(removed));
+    let mut at = 0usize;
+    for &(a, b) in cuts {
+        let (a, b) = (a as usize, b as usize);
+        if a >= at {
+            out.extend_from_slice(bytes.get(at..a).unwrap_or_default());
+            at = b;
+        }
+    }
+    out.extend_from_slice(bytes.get(at..).unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn elems(spans: &[(u32, u32)]) -> Vec<Elem> {
+        spans
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end))| Elem {
+                container: Container::Entries,
+                index: u32::try_from(i).unwrap(),
+                start,
+                end,
+                ids: [None, None],
+            })
+            .collect()
+    }
+
+    fn cut(src: &str, spans: &[(u32, u32)], keep: &[u32]) -> String {
+        let owned = elems(spans);
+        let refs: Vec<&Elem> = owned.iter().collect();
+        let mut cuts = Vec::new();
+        prune(&refs, &mut cuts, |el| keep.contains(&el.index));
+        cuts.sort_unstable();
+        String::from_utf8(splice(src.as_bytes(), &cuts)).unwrap()
+    }
+
+    #[test]
+    fn pruning_keeps_valid_json_for_every_pattern() {
+        let src = "[1, 22 ,333]";
+        let spans = [(1, 2), (4, 6), (8, 11)];
+        let cases: &[(&[u32], &str)] = &[
+            (&[0, 1, 2], "[1, 22 ,333]"),
+            (&[0], "[1]"),
+            (&[1], "[22]"),
+            (&[2], "[333]"),
+            (&[0, 2], "[1 ,333]"),
+            (&[1, 2], "[22 ,333]"),
+            (&[0, 1], "[1, 22]"),
+            (&[], "[]"),
+        ];
+        for (keep, want) in cases {
+            let got = cut(src, &spans, keep);
+            assert_eq!(got, *want, "{keep:?}");
+            let v: serde_json::Value = serde_json::from_str(&got).unwrap();
+            assert_eq!(v.as_array().unwrap().len(), keep.len());
+        }
+    }
 }

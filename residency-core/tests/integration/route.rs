@@ -33,9 +33,15 @@ type Key = (
 );
 
 fn keys(body: &[u8]) -> Vec<Key> {
+    let mut v = keys_in_order(body);
+    v.sort();
+    v
+}
+
+/// The identities of a body's items, in document order.
+fn keys_in_order(body: &[u8]) -> Vec<Key> {
     let w = wa_payload::parse(body).expect("body parses");
-    let mut v: Vec<Key> = w
-        .items()
+    w.items()
         .map(|i| {
             (
                 i.kind.as_str().to_owned(),
@@ -45,9 +51,7 @@ fn keys(body: &[u8]) -> Vec<Key> {
                 i.party.lid.map(str::to_owned),
             )
         })
-        .collect();
-    v.sort();
-    v
+        .collect()
 }
 
 /// Split bodies parse, route whole to their own region, and hold every item exactly once.
@@ -79,7 +83,30 @@ fn assert_split_sound(name: &str, router: &Router, body: &[u8], decision: &Decis
             );
         }
         assert_eq!(again.items().len(), out.item_count(), "{name}");
-        union.extend(keys(out.body()));
+        let mine = keys(out.body());
+        union.extend(mine.iter().cloned());
+        // Nothing of another region's users: every item re-routes here (above), and every
+        // contact left in the body describes one of this body's own items.
+        let own: Vec<&String> = mine
+            .iter()
+            .flat_map(|k| [k.2.as_ref(), k.3.as_ref()])
+            .flatten()
+            .collect();
+        let v: Value = serde_json::from_slice(out.body()).unwrap();
+        for entry in v["entry"].as_array().into_iter().flatten() {
+            for change in entry["changes"].as_array().into_iter().flatten() {
+                for contact in change["value"]["contacts"].as_array().into_iter().flatten() {
+                    let ids = [&contact["wa_id"], &contact["user_id"]];
+                    assert!(
+                        ids.iter()
+                            .filter_map(|id| id.as_str())
+                            .any(|id| own.iter().any(|o| o.as_str() == id)),
+                        "{name}: a contact of another region is in the {} body",
+                        out.region()
+                    );
+                }
+            }
+        }
     }
     union.sort();
     assert_eq!(union, keys(body), "{name}: every item exactly once");
