@@ -304,10 +304,22 @@ impl Default for Router {
 }
 
 /// Buffers a router reuses across calls ([`Router::route_with`]).
-#[derive(Debug, Default, Clone)]
+///
+/// `Debug` shows sizes only: the buffers can hold decoded strings of the last body.
+#[derive(Default, Clone)]
 pub struct Scratch {
     scan: Scan,
     layout: Scan,
+}
+
+impl fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scratch")
+            .field("items", &self.scan.items.len())
+            .field("decoded_strings", &self.scan.side.len())
+            .field("layout_elements", &self.layout.layout.len())
+            .finish()
+    }
 }
 
 /// The routing decision for one body.

@@ -584,4 +584,15 @@ fn decision_debug_shows_no_identifiers() {
         "{dbg}"
     );
     assert!(dbg.contains("EU"));
+
+    // The scratch buffers hold decoded (escaped) strings of the last body: not in Debug.
+    let escaped = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "messages":[{"from":"\u0034915112345678","id":"wamid.X","timestamp":"1","type":"text","text":{"body":"x"}}]}}]}]}"#;
+    let mut scratch = Scratch::default();
+    let d = Router::seed()
+        .route_with(Bytes::from_static(escaped), &mut scratch)
+        .unwrap();
+    assert_eq!(d.items().next().unwrap().country().unwrap().as_str(), "DE");
+    let dbg = format!("{scratch:?} {d:?}");
+    assert!(!dbg.contains("4915112345678"), "{dbg}");
 }
