@@ -98,18 +98,21 @@ pub fn anonymize(body: &[u8], policy: &Policy) -> Result<Vec<AnonymizedRecord>, 
         .items()
         .map(|item| {
             let facts = Facts::of(&root, provider, &item);
-            let region = match item.kind {
+            let (region, country) = match item.kind {
                 ItemKind::Account => {
                     let b = item.party.business.unwrap_or_default();
-                    policy.region_for_business(b.waba_id, b.phone_number_id)
+                    (
+                        policy.region_for_business(b.waba_id, b.phone_number_id),
+                        None,
+                    )
                 }
-                _ => policy.region_for(&attribution(&item)),
-            }
-            .clone();
-            let country = match item.kind {
-                ItemKind::Account => None,
-                _ => attribution(&item).country,
+                _ => {
+                    // Attribute once: both the region and the country come from it.
+                    let a = attribution(&item);
+                    (policy.region_for(&a), a.country)
+                }
             };
+            let region = region.clone();
             AnonymizedRecord {
                 event: item.kind.as_str(),
                 message_type: facts.message_type,
