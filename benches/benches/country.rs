@@ -13,7 +13,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use residency_core::attribution::attribute_phone;
-use residency_core::plan;
+use residency_core::numbering;
 use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumber, PhoneNumberFormat, PhoneNumberType};
 
 const COUNT: usize = 10_000;
@@ -94,7 +94,7 @@ fn country(c: &mut Criterion) {
     group.bench_function("residency-core/lookup", |b| {
         b.iter(|| {
             for d in &digits {
-                black_box(plan::lookup(black_box(d)).and_then(|m| m.country));
+                black_box(numbering::lookup(black_box(d)).and_then(|m| m.country));
             }
         });
     });

@@ -16,7 +16,7 @@
 //! assert_eq!(pii_mask::phone::mask_to_calling_code("+49 151 23456789"), "+49 ****");
 //! ```
 
-use residency_core::plan;
+use residency_core::numbering;
 
 /// Numbers with fewer digits than this are masked completely.
 pub const MIN_PARTIAL_DIGITS: usize = 7;
@@ -103,13 +103,13 @@ impl Default for PhoneMask {
 /// assert_eq!(cc.get(), 44);
 /// assert!(pii_mask::phone::calling_code("PHONE_NUMBER").is_none());
 /// ```
-pub fn calling_code(raw: &str) -> Option<plan::CallingCode> {
+pub fn calling_code(raw: &str) -> Option<numbering::CallingCode> {
     let digits = Digits::of(raw);
     let d = digits.as_bytes();
     if d.len() < MIN_PARTIAL_DIGITS || d.len() > MAX_DIGITS {
         return None;
     }
-    let (code, len) = plan::split_calling_code(d)?;
+    let (code, len) = numbering::split_calling_code(d)?;
     (2 * len <= d.len()).then_some(code)
 }
 

@@ -40,7 +40,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use residency_core::plan;
+use residency_core::numbering;
 
 use crate::PseudonymKey;
 use crate::pseudonym::Kind;
@@ -518,7 +518,7 @@ fn international(t: &[u8], i: usize) -> Option<usize> {
             continue;
         }
         let digits = g.digits(n);
-        let (code, cc_len) = plan::split_calling_code(digits)?;
+        let (code, cc_len) = numbering::split_calling_code(digits)?;
         let national = n - cc_len;
         // National significant numbers do not start with the trunk prefix 0, except in
         // Italy (+39 06 ...) and a few small plans that write it the same way.
@@ -526,7 +526,7 @@ fn international(t: &[u8], i: usize) -> Option<usize> {
         if first == b'0' && !matches!(code.get(), 39 | 225 | 242 | 378 | 379) {
             continue;
         }
-        if let Some((min, max)) = plan::national_lengths(code)
+        if let Some((min, max)) = numbering::national_lengths(code)
             && (usize::from(min)..=usize::from(max)).contains(&national)
         {
             return Some(end);
@@ -565,8 +565,8 @@ fn national(t: &[u8], i: usize) -> Option<usize> {
     if digit(0) == 0 && digit(1) != 0 && (10..=12).contains(&n) && lens.first()? <= &5 {
         let nsn = n - 1;
         let plausible = TRUNK_ZERO_CODES.iter().any(|&cc| {
-            plan::split_calling_code(cc)
-                .and_then(|(code, _)| plan::national_lengths(code))
+            numbering::split_calling_code(cc)
+                .and_then(|(code, _)| numbering::national_lengths(code))
                 .is_some_and(|(min, max)| (usize::from(min)..=usize::from(max)).contains(&nsn))
         });
         // Printed groupings: French pairs (`06 12 34 56 78`), or groups of three or more

@@ -26,7 +26,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use crate::country::Country;
-use crate::plan::{self, CallingCode};
+use crate::numbering::{self, CallingCode};
 
 /// Most digits an E.164 number may have, calling code included.
 pub const MAX_DIGITS: usize = 15;
@@ -281,7 +281,7 @@ pub fn attribute_phone(raw: &str) -> Attribution {
         }
         Err(reason) => return Attribution::unattributed(reason),
     };
-    match plan::lookup(digits) {
+    match numbering::lookup(digits) {
         None => Attribution::unattributed(Unattributed::UnknownCallingCode),
         Some(m) => Attribution {
             country: m.country,
@@ -300,7 +300,7 @@ fn bare_calling_code(raw: &str) -> Option<Attribution> {
     if digits.is_empty() || digits.len() > 3 || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let (code, len) = plan::split_calling_code(digits)?;
+    let (code, len) = numbering::split_calling_code(digits)?;
     if len != digits.len() {
         return None;
     }
@@ -433,7 +433,7 @@ mod tests {
     fn min_digits_is_the_shortest_number_the_plan_allows() {
         let shortest = CallingCode::all()
             .filter_map(|c| {
-                let (min, _) = plan::national_lengths(c)?;
+                let (min, _) = numbering::national_lengths(c)?;
                 Some(c.to_string().len() + usize::from(min))
             })
             .min();

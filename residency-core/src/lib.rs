@@ -11,7 +11,7 @@ pub mod attribution;
 pub mod auth;
 pub mod country;
 pub mod delivery;
-pub mod plan;
+pub mod numbering;
 pub mod policy;
 pub mod regime;
 pub mod region;
@@ -19,7 +19,7 @@ pub mod route;
 
 pub use attribution::{Attribution, Basis, Unattributed};
 pub use country::{Country, ParseCountryError};
-pub use plan::{CallingCode, PlanMatch};
+pub use numbering::{CallingCode, PlanMatch};
 pub use policy::{Policy, PolicyBuilder, PolicyError};
 pub use regime::{Localisation, ParseRegimeError, Regime};
 pub use region::{ParseRegionError, Region};

@@ -46,7 +46,7 @@
 
 use crate::attribution::{Attribution, Basis};
 use crate::country::Country;
-use crate::plan::CallingCode;
+use crate::numbering::CallingCode;
 use crate::regime::Regime;
 use crate::region::Region;
 

@@ -292,7 +292,7 @@ fn collect_strings(v: &Value, out: &mut Vec<String>) {
 #[test]
 fn stripped_corpus_bodies_route_at_the_calling_code_level() {
     use residency_core::attribution::{Basis, attribute};
-    use residency_core::plan;
+    use residency_core::numbering;
 
     let mut compared = 0usize;
     for (name, body) in bodies() {
@@ -303,9 +303,9 @@ fn stripped_corpus_bodies_route_at_the_calling_code_level() {
             let was = attribute(b.party.phone, b.party.user_id);
             let now = attribute(a.party.phone, a.party.user_id);
             let expected = match was.basis {
-                Basis::CallingCode | Basis::LeadingDigits => {
-                    was.calling_code.and_then(plan::CallingCode::main_country)
-                }
+                Basis::CallingCode | Basis::LeadingDigits => was
+                    .calling_code
+                    .and_then(numbering::CallingCode::main_country),
                 Basis::UserIdPrefix => was.country,
                 _ => continue,
             };

@@ -1,6 +1,6 @@
 //! Integration tests of `residency-core`: one test binary, one module per area.
 mod delivery;
-mod plan;
+mod numbering;
 mod policy;
 mod route;
 mod shared;

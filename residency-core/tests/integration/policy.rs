@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use residency_core::attribution::{attribute, attribute_phone};
-use residency_core::plan::{self, CallingCode};
+use residency_core::numbering::{self, CallingCode};
 use residency_core::{Country, Localisation, Policy, PolicyError, Regime, Region};
 
 /// Removes parenthesised text (nested too).
@@ -244,7 +244,7 @@ proptest! {
     fn region_follows_country(digits in "[1-9][0-9]{7,12}") {
         let policy = Policy::seed();
         let a = attribute_phone(&digits);
-        match (a.country, plan::lookup(digits.as_bytes())) {
+        match (a.country, numbering::lookup(digits.as_bytes())) {
             (Some(c), Some(m)) => {
                 prop_assert_eq!(Some(c), m.country);
                 prop_assert_eq!(policy.region_for(&a), policy.region_for_country(c));

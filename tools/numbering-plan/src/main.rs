@@ -1,13 +1,13 @@
-//! Generates `residency-core/src/plan/table.rs` from libphonenumber metadata.
+//! Generates `residency-core/src/numbering/table.rs` from libphonenumber metadata.
 //!
 //! Usage (from the workspace root):
 //!
 //! ```text
 //! cargo run --manifest-path tools/numbering-plan/Cargo.toml --release -- \
-//!     --xml path/to/PhoneNumberMetadata.xml --version 9.0.35 > residency-core/src/plan/table.rs
+//!     --xml path/to/PhoneNumberMetadata.xml --version 9.0.35 > residency-core/src/numbering/table.rs
 //! cargo run --manifest-path tools/numbering-plan/Cargo.toml --release -- \
 //!     --rlibphonenumber path/to/rlibphonenumber-2.2.15/src/generated/metadata/metadata.bin \
-//!     --version 9.0.42 > residency-core/src/plan/table.rs
+//!     --version 9.0.42 > residency-core/src/numbering/table.rs
 //! ```
 //!
 //! `--xml` reads libphonenumber's `resources/PhoneNumberMetadata.xml` (also shipped in the

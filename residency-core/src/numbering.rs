@@ -6,7 +6,7 @@
 //! Guernsey, ...); 9 are non-geographic and attribute no country.
 //!
 //! The tables are compile-time data generated from libphonenumber's metadata (release
-//! [`METADATA_VERSION`]) by `tools/numbering-plan` into `src/plan/table.rs`, a reviewed file
+//! [`METADATA_VERSION`]) by `tools/numbering-plan` into `src/numbering/table.rs`, a reviewed file
 //! (see the tool's README to regenerate it for a new release): the calling codes as a sorted
 //! array with a dense index by code value (a perfect hash over `0..1000`), and the
 //! leading-digit prefixes of shared codes as `phf` maps. For every *valid* number the
@@ -17,7 +17,7 @@
 //! Lookups are allocation-free and need no start-up work:
 //!
 //! ```
-//! use residency_core::plan::{lookup, split_calling_code};
+//! use residency_core::numbering::{lookup, split_calling_code};
 //! use residency_core::{Basis, Country};
 //!
 //! let m = lookup(b"18765550123").unwrap(); // +1 876: Jamaica, not the US
@@ -97,7 +97,7 @@ fn entry(code: u16) -> Option<&'static Code> {
 /// Values only come from the table, so every `CallingCode` is assigned.
 ///
 /// ```
-/// use residency_core::plan::CallingCode;
+/// use residency_core::numbering::CallingCode;
 /// let cc = CallingCode::new(44).unwrap();
 /// assert_eq!(cc.get(), 44);
 /// assert_eq!(cc.to_string(), "44");
@@ -177,7 +177,7 @@ pub struct PlanMatch {
 /// `digits` (or a byte is not a digit before a code was found).
 ///
 /// ```
-/// use residency_core::plan::split_calling_code;
+/// use residency_core::numbering::split_calling_code;
 /// assert_eq!(split_calling_code(b"5511987654321").map(|(c, n)| (c.get(), n)), Some((55, 2)));
 /// assert_eq!(split_calling_code(b"0049"), None);
 /// ```
@@ -264,7 +264,7 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
 /// Meant for plausibility checks (a free-text scanner), not validation.
 ///
 /// ```
-/// use residency_core::plan::{national_lengths, CallingCode};
+/// use residency_core::numbering::{national_lengths, CallingCode};
 /// assert_eq!(national_lengths(CallingCode::new(33).unwrap()), Some((9, 9)));
 /// ```
 #[must_use]

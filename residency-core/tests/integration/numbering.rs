@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use residency_core::attribution::{self, Unattributed, attribute_phone, normalize_phone};
-use residency_core::plan::{self, CallingCode};
+use residency_core::numbering::{self, CallingCode};
 use residency_core::{Basis, Country};
 use rlibphonenumber::{PHONE_NUMBER_UTIL, PhoneNumber, PhoneNumberFormat, PhoneNumberType};
 
@@ -49,7 +49,7 @@ fn oracle(digits: &str) -> Option<String> {
 }
 
 fn ours(digits: &str) -> String {
-    match plan::lookup(digits.as_bytes()) {
+    match numbering::lookup(digits.as_bytes()) {
         Some(m) => m
             .country
             .map_or_else(|| "001".to_owned(), |c| c.to_string()),
@@ -279,8 +279,8 @@ proptest! {
     /// Any digit string: lookup either finds a code that prefixes it, or none does.
     #[test]
     fn lookup_is_consistent_with_split(digits in "[0-9]{0,17}") {
-        let m = plan::lookup(digits.as_bytes());
-        let s = plan::split_calling_code(digits.as_bytes());
+        let m = numbering::lookup(digits.as_bytes());
+        let s = numbering::split_calling_code(digits.as_bytes());
         prop_assert_eq!(m.map(|m| m.calling_code), s.map(|(c, _)| c));
         if let Some((c, n)) = s {
             prop_assert!(digits.starts_with(&c.to_string()));
