@@ -435,7 +435,8 @@ fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
             (Provider::CloudApi, Some("threads")) => Class::Phone,
             (Provider::CloudApi, _) => Class::Keep,
             (Provider::Wasender, Some("key")) => Class::Keep,
-            (Provider::Wasender, _) => Class::MaybeAddress,
+            // WASender, and any provider a later version adds: an id may be an address.
+            (_, _) => Class::MaybeAddress,
         },
         k if k.ends_with("user_id") => Class::UserId,
         // Names.

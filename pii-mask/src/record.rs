@@ -186,7 +186,7 @@ impl Facts {
     fn of(root: &Value, provider: Provider, item: &Item<'_>) -> Self {
         match provider {
             Provider::CloudApi => Self::cloud(root, item),
-            Provider::Wasender => Self::wasender(root, item),
+            _ => Self::wasender(root, item),
         }
     }
 

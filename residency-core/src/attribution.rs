@@ -25,6 +25,8 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use wa_payload::Address;
+
 use crate::country::Country;
 use crate::numbering::{self, CallingCode};
 
@@ -246,7 +248,8 @@ pub fn normalize_phone<'a>(raw: &str, out: &'a mut [u8; 15]) -> Result<&'a [u8],
 }
 
 /// Attributes a phone number (`+49 151 ...`, `4915...`, `00 49 ...`) or a WhatsApp JID
-/// (`4915...@s.whatsapp.net`, `...@c.us`, with an optional `:device` suffix).
+/// (`4915...@s.whatsapp.net`, `...@c.us`, with an optional `.agent` and `:device` suffix), read
+/// by [`wa_payload::Address`].
 ///
 /// Other JIDs (`@lid`, `@g.us`, `@broadcast`, `@newsletter`) give [`Unattributed::NoPhone`].
 /// A field holding nothing but a calling code (`"49"`, as pii-mask's strip mode leaves it)
@@ -264,13 +267,12 @@ pub fn normalize_phone<'a>(raw: &str, out: &'a mut [u8; 15]) -> Result<&'a [u8],
 /// ```
 #[must_use]
 pub fn attribute_phone(raw: &str) -> Attribution {
-    let number = match raw.split_once('@') {
-        Some((user, "s.whatsapp.net" | "c.us")) => match user.split_once(':') {
-            Some((user, _device)) => user,
-            None => user,
-        },
-        Some(_) => return Attribution::unattributed(Unattributed::NoPhone),
-        None => raw,
+    // One address parser for the workspace: the same forms the routing scan and the masker
+    // read. Bare text that is not a phone number goes on to be reported precisely.
+    let number = match Address::parse(raw) {
+        Address::Phone(p) => p,
+        Address::Other(_) if !raw.contains('@') => raw,
+        _ => return Attribution::unattributed(Unattributed::NoPhone),
     };
     let mut buf = [0u8; MAX_DIGITS];
     let digits = match normalize_phone(number, &mut buf) {

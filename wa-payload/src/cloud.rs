@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use crate::json::{Raw, Redacted, StrOrNum, object};
-use crate::pii::{Body, Name, Phone, UserId};
+use crate::pii::{Body, MessageId, Name, Phone, UserId};
 
 object! {
     /// A whole Cloud API webhook body.
@@ -24,11 +24,11 @@ object! {
         /// One entry per WhatsApp Business Account.
         "entry" => entry: Vec<Entry<'a>>,
     }
-    required("entry" => entry);
 }
 
 impl<'a> Notification<'a> {
-    /// Parses a Cloud API body with the default [`Limits`](crate::Limits).
+    /// Parses a Cloud API body with the default [`Limits`](crate::Limits): like
+    /// [`crate::parse`], and a WASender body is [`Error::WrongProvider`](crate::Error).
     ///
     /// ```
     /// let n = wa_payload::cloud::Notification::parse(br#"{"object":"whatsapp_business_account","entry":[]}"#)?;
@@ -41,16 +41,12 @@ impl<'a> Notification<'a> {
 
     /// Parses a Cloud API body with the given limits.
     pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::Error> {
-        let text = crate::precheck(body, limits)?;
-        Self::parse_checked(text, limits)
-    }
-
-    /// Parses text that passed [`crate::precheck`].
-    pub(crate) fn parse_checked(
-        text: &'a str,
-        limits: &crate::Limits,
-    ) -> Result<Self, crate::Error> {
-        crate::parse_json(text, "", limits)
+        match crate::parse_with(body, limits)?.into_model() {
+            crate::Model::CloudApi(n) => Ok(n),
+            _ => Err(crate::Error::WrongProvider {
+                found: crate::Provider::Wasender,
+            }),
+        }
     }
 
     /// The entries (an empty slice when absent).
@@ -69,7 +65,6 @@ object! {
         /// The changes.
         "changes" => changes: Vec<Change<'a>>,
     }
-    required("changes" => changes);
 }
 
 impl<'a> Entry<'a> {
@@ -87,7 +82,6 @@ object! {
         /// The payload.
         "value" => value: Value<'a>,
     }
-    required("field" => field, "value" => value);
 }
 
 object! {
@@ -111,8 +105,8 @@ object! {
         "message_echoes" => message_echoes: Vec<Message<'a>>,
         /// Marketing message preferences (`user_preferences` field).
         "user_preferences" => user_preferences: Vec<UserPreference<'a>>,
-        /// History sync chunks (`history` field), kept raw.
-        "history" => history: Raw<'a>,
+        /// History sync chunks (`history` field): threads of messages, each with its user.
+        "history" => history: Vec<HistoryChunk<'a>>,
         /// Event name of management fields (`account_update`, template status, security, ...).
         "event" => event: Cow<'a, str>,
         /// Template id of template updates.
@@ -171,8 +165,8 @@ object! {
         "solution_status" => solution_status: Cow<'a, str>,
         /// Group updates (`group_*` fields), kept raw.
         "groups" => groups: Raw<'a>,
-        /// SMB app contact sync (`smb_app_state_sync`), kept raw: it holds contacts.
-        "state_sync" => state_sync: Raw<'a>,
+        /// SMB app contact sync (`smb_app_state_sync`): the business app's contacts.
+        "state_sync" => state_sync: Vec<StateSync<'a>>,
     }
 }
 
@@ -201,6 +195,52 @@ object! {
         "solution_partner_business_ids" => solution_partner_business_ids: Vec<Cow<'a, str>>,
         /// Linked ad account.
         "ad_account_linked" => ad_account_linked: Cow<'a, str>,
+    }
+}
+
+object! {
+    /// One `history[]` chunk of a history sync.
+    pub struct HistoryChunk<'a> {
+        /// Sync phase, chunk order and progress, kept raw.
+        "metadata" => metadata: Raw<'a>,
+        /// The conversations of this chunk.
+        "threads" => threads: Vec<HistoryThread<'a>>,
+    }
+}
+
+object! {
+    /// One conversation of a history chunk: the user and the messages exchanged.
+    pub struct HistoryThread<'a> {
+        /// The user's WhatsApp id (phone digits).
+        "id" => id: Phone<'a>,
+        /// The messages, from either side (`from` is the business's number for its own).
+        "messages" => messages: Vec<Message<'a>>,
+    }
+}
+
+object! {
+    /// One `state_sync[]` entry: a change to the business app's contact book.
+    pub struct StateSync<'a> {
+        /// `contact`.
+        "type" => sync_type: Cow<'a, str>,
+        /// The contact.
+        "contact" => contact: SyncContact<'a>,
+        /// `add`, `edit`, `remove`.
+        "action" => action: Cow<'a, str>,
+        /// Timestamps, kept raw.
+        "metadata" => metadata: Raw<'a>,
+    }
+}
+
+object! {
+    /// A contact of the business app's contact book.
+    pub struct SyncContact<'a> {
+        /// Full name.
+        "full_name" => full_name: Name<'a>,
+        /// First name.
+        "first_name" => first_name: Name<'a>,
+        /// Phone digits.
+        "phone_number" => phone_number: Phone<'a>,
     }
 }
 
@@ -366,7 +406,7 @@ object! {
         /// Recipient parent user id of an echo.
         "to_parent_user_id" => to_parent_user_id: UserId<'a>,
         /// The message id (`wamid.…`).
-        "id" => id: Cow<'a, str>,
+        "id" => id: MessageId<'a>,
         /// Unix time (string or number; placeholders kept).
         "timestamp" => timestamp: StrOrNum<'a>,
         /// The message type (see [`Message::kind`]).
@@ -431,7 +471,7 @@ object! {
         /// Sender of the message replied to.
         "from" => from: Phone<'a>,
         /// Id of the message replied to.
-        "id" => id: Cow<'a, str>,
+        "id" => id: MessageId<'a>,
         /// Forwarded.
         "forwarded" => forwarded: bool,
         /// Forwarded many times.
@@ -611,7 +651,7 @@ object! {
     /// `reaction` content (an absent or empty emoji removes the reaction).
     pub struct Reaction<'a> {
         /// Message reacted to.
-        "message_id" => message_id: Cow<'a, str>,
+        "message_id" => message_id: MessageId<'a>,
         /// The emoji.
         "emoji" => emoji: Cow<'a, str>,
     }
@@ -651,7 +691,7 @@ object! {
     /// `edit` content.
     pub struct Edit<'a> {
         /// Id of the edited message.
-        "original_message_id" => original_message_id: Cow<'a, str>,
+        "original_message_id" => original_message_id: MessageId<'a>,
         /// The new content.
         "message" => message: Box<Message<'a>>,
     }
@@ -661,7 +701,7 @@ object! {
     /// `revoke` content.
     pub struct Revoke<'a> {
         /// Id of the deleted message.
-        "original_message_id" => original_message_id: Cow<'a, str>,
+        "original_message_id" => original_message_id: MessageId<'a>,
     }
 }
 
@@ -695,7 +735,7 @@ object! {
     /// One `statuses[]`: a delivery status of an outbound message (or a call status).
     pub struct Status<'a> {
         /// Message id.
-        "id" => id: Cow<'a, str>,
+        "id" => id: MessageId<'a>,
         /// Status (see [`Status::kind`]).
         "status" => status: Cow<'a, str>,
         /// Unix time (string or number; placeholders kept).
@@ -778,7 +818,7 @@ object! {
     /// One `calls[]` event of the Calling API.
     pub struct Call<'a> {
         /// Call id (`wacid.…`).
-        "id" => id: Cow<'a, str>,
+        "id" => id: MessageId<'a>,
         /// Caller.
         "from" => from: Phone<'a>,
         /// Callee.

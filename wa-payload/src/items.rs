@@ -3,10 +3,10 @@
 
 use std::fmt;
 
+use std::borrow::Cow;
+
+#[cfg(doc)]
 use crate::Webhook;
-use crate::cloud::{Notification, Value};
-use crate::json::OneOrMany;
-use crate::wasender::{CallRecord, Data, Event, GroupParticipants, MessageKey, MessageRecord};
 
 /// What a routable item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,12 +24,17 @@ pub enum ItemKind {
     UserPreference,
     /// A WASender event item.
     Event,
-    /// A Cloud API management change (templates, account updates, history, ...).
+    /// A Cloud API management change (templates, account updates, ...): a change without
+    /// party-shaped content.
     Account,
+    /// A Cloud API contact: a `contacts[]` entry that no item of its change matched, a
+    /// `state_sync[]` contact, or a history thread without messages.
+    Contact,
 }
 
 impl ItemKind {
-    /// `"message"`, `"status"`, `"call"`, `"echo"`, `"user_preference"`, `"event"`, `"account"`.
+    /// `"message"`, `"status"`, `"call"`, `"echo"`, `"user_preference"`, `"event"`,
+    /// `"account"`, `"contact"`.
     ///
     /// ```
     /// assert_eq!(wa_payload::ItemKind::UserPreference.as_str(), "user_preference");
@@ -43,6 +48,7 @@ impl ItemKind {
             Self::UserPreference => "user_preference",
             Self::Event => "event",
             Self::Account => "account",
+            Self::Contact => "contact",
         }
     }
 }
@@ -55,7 +61,8 @@ pub enum Role {
     Sender,
     /// The user the item was sent to.
     Recipient,
-    /// A group participant.
+    /// A group participant, or the person a contact, chat, group owner or history thread is
+    /// about.
     Participant,
     /// The business itself (management fields, session events).
     Business,
@@ -112,18 +119,6 @@ pub struct Party<'a> {
     pub business: Option<Business<'a>>,
 }
 
-impl<'a> Party<'a> {
-    fn new(role: Role) -> Self {
-        Self {
-            role,
-            phone: None,
-            user_id: None,
-            lid: None,
-            business: None,
-        }
-    }
-}
-
 impl fmt::Debug for Party<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let phone = self.phone.map(crate::Phone::new);
@@ -137,10 +132,84 @@ impl fmt::Debug for Party<'_> {
     }
 }
 
-/// One routable item of a body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-// Not `#[non_exhaustive]`: residency-core's routing scan builds `Item`s so that its output can
-// be compared with `Webhook::items` field for field.
+/// Where an item was found in its change or event: the array it came from.
+///
+/// Within a Cloud API change, items come out in the order of these slots (messages first,
+/// then statuses, calls, echoes, user preferences, history, state sync, contacts), each array
+/// in its own order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Slot {
+    /// `value.messages[]`.
+    Messages,
+    /// `value.statuses[]`.
+    Statuses,
+    /// `value.calls[]`.
+    Calls,
+    /// `value.message_echoes[]`.
+    Echoes,
+    /// `value.user_preferences[]`.
+    UserPreferences,
+    /// `value.history[chunk].threads[thread].messages[]`.
+    History {
+        /// The history chunk.
+        chunk: u32,
+        /// The thread within it.
+        thread: u32,
+    },
+    /// `value.history[chunk].threads[]`: a thread without messages.
+    Thread {
+        /// The history chunk.
+        chunk: u32,
+    },
+    /// `value.state_sync[]`.
+    StateSync,
+    /// `value.contacts[]`: a contact that no item of its change matched.
+    Contacts,
+    /// The change as a whole (a change without party-shaped content).
+    Change,
+    /// WASender: the element of `data`, an array.
+    WaData,
+    /// WASender: an element of a `messages` array (of `data`, or of `data[parent]`).
+    WaMessages {
+        /// The index in `data`, when `data` is an array.
+        parent: Option<u32>,
+    },
+    /// WASender: an element of a `keys` array.
+    WaKeys {
+        /// The index in `data`, when `data` is an array.
+        parent: Option<u32>,
+    },
+    /// WASender: an element of a `participants` array.
+    WaParticipants {
+        /// The index in `data`, when `data` is an array.
+        parent: Option<u32>,
+    },
+    /// WASender: `data` as a whole (or the whole body when it yields no other item).
+    WaWhole,
+}
+
+impl Slot {
+    /// The rank of the slot in the item order of a change.
+    pub(crate) fn order(self) -> u8 {
+        match self {
+            Self::Messages => 0,
+            Self::Statuses => 1,
+            Self::Calls => 2,
+            Self::Echoes => 3,
+            Self::UserPreferences => 4,
+            Self::History { .. } | Self::Thread { .. } => 5,
+            Self::StateSync => 6,
+            Self::Contacts => 7,
+            _ => 8,
+        }
+    }
+}
+
+/// One routable item of a body. `Debug` is redacted (an id such as a wamid encodes a
+/// phone number).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Item<'a> {
     /// What it is.
     pub kind: ItemKind,
@@ -152,307 +221,122 @@ pub struct Item<'a> {
     pub entry: usize,
     /// Index of the change within the entry (0 for WASender).
     pub change: usize,
-    /// Index within its array (message, status, ... or WASender record); 0 for `account`.
+    /// The array the item came from.
+    pub slot: Slot,
+    /// Index within that array (0 for whole-change and whole-body items).
     pub index: usize,
     /// The Cloud API change `field`, or the WASender event name.
     pub field: Option<&'a str>,
 }
 
-/// Iterator over the routable items of a [`Webhook`], in document order.
-///
-/// `'m` is the borrow of the model, `'a` the lifetime of the input body.
-#[derive(Debug, Clone)]
-pub struct Items<'m, 'a> {
-    inner: std::vec::IntoIter<Item<'m>>,
-    _model: std::marker::PhantomData<&'m Webhook<'a>>,
+impl fmt::Debug for Item<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Item")
+            .field("kind", &self.kind)
+            .field("id", &self.id.map(|_| "[REDACTED]"))
+            .field("party", &self.party)
+            .field("entry", &self.entry)
+            .field("change", &self.change)
+            .field("slot", &self.slot)
+            .field("index", &self.index)
+            .field("field", &self.field)
+            .finish()
+    }
 }
 
-impl<'m, 'a> Items<'m, 'a> {
-    pub(crate) fn new(webhook: &'m Webhook<'a>) -> Self {
-        let mut out = Vec::new();
-        match webhook {
-            Webhook::CloudApi(n) => cloud_items(n, &mut out),
-            Webhook::Wasender(e) => wasender_items(e, &mut out),
+/// An item with its strings detached from the scanner (kept by a [`Webhook`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ItemData<'a> {
+    pub(crate) kind: ItemKind,
+    pub(crate) role: Role,
+    pub(crate) id: Option<Cow<'a, str>>,
+    pub(crate) phone: Option<Cow<'a, str>>,
+    pub(crate) user_id: Option<Cow<'a, str>>,
+    pub(crate) lid: Option<Cow<'a, str>>,
+    pub(crate) waba_id: Option<Cow<'a, str>>,
+    pub(crate) phone_number_id: Option<Cow<'a, str>>,
+    pub(crate) field: Option<Cow<'a, str>>,
+    pub(crate) pos: crate::scan::Position,
+}
+
+impl ItemData<'_> {
+    pub(crate) fn view(&self) -> Item<'_> {
+        fn get<'x>(c: &'x Option<Cow<'_, str>>) -> Option<&'x str> {
+            c.as_deref()
         }
-        Self {
-            inner: out.into_iter(),
-            _model: std::marker::PhantomData,
+        let business =
+            (self.role == Role::Business && self.kind == ItemKind::Account).then(|| Business {
+                waba_id: get(&self.waba_id),
+                phone_number_id: get(&self.phone_number_id),
+            });
+        Item {
+            kind: self.kind,
+            id: get(&self.id),
+            party: Party {
+                role: self.role,
+                phone: get(&self.phone),
+                user_id: get(&self.user_id),
+                lid: get(&self.lid),
+                business,
+            },
+            entry: self.pos.entry as usize,
+            change: self.pos.change as usize,
+            slot: self.pos.slot,
+            index: self.pos.index as usize,
+            field: get(&self.field),
+        }
+    }
+
+    pub(crate) fn into_owned(self) -> ItemData<'static> {
+        let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
+        ItemData {
+            kind: self.kind,
+            role: self.role,
+            id: own(self.id),
+            phone: own(self.phone),
+            user_id: own(self.user_id),
+            lid: own(self.lid),
+            waba_id: own(self.waba_id),
+            phone_number_id: own(self.phone_number_id),
+            field: own(self.field),
+            pos: self.pos,
         }
     }
 }
 
-impl<'m> Iterator for Items<'m, '_> {
+/// Iterator over the routable items of a [`Webhook`], in document order.
+#[derive(Debug, Clone)]
+pub struct Items<'m> {
+    inner: std::slice::Iter<'m, ItemData<'m>>,
+}
+
+impl<'m> Items<'m> {
+    pub(crate) fn new(items: &'m [ItemData<'m>]) -> Self {
+        Self {
+            inner: items.iter(),
+        }
+    }
+}
+
+impl<'m> Iterator for Items<'m> {
     type Item = Item<'m>;
     fn next(&mut self) -> Option<Item<'m>> {
-        self.inner.next()
+        self.inner.next().map(ItemData::view)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.inner.size_hint()
     }
 }
 
-impl ExactSizeIterator for Items<'_, '_> {}
-
-/// Change fields whose arrays are routed per user.
-const ROUTABLE_FIELDS: &[&str] = &[
-    "messages",
-    "calls",
-    "smb_message_echoes",
-    "user_preferences",
-];
-
-fn cloud_items<'m>(n: &'m Notification<'_>, out: &mut Vec<Item<'m>>) {
-    for (ei, entry) in n.entries().iter().enumerate() {
-        for (ci, change) in entry.changes().iter().enumerate() {
-            let field = change.field.as_deref();
-            let before = out.len();
-            let base = Item {
-                kind: ItemKind::Account,
-                id: None,
-                party: Party::new(Role::Business),
-                entry: ei,
-                change: ci,
-                index: 0,
-                field,
-            };
-            let value = change.value.as_ref();
-            if let (Some(v), Some(f)) = (value, field)
-                && ROUTABLE_FIELDS.contains(&f)
-            {
-                routable_items(v, base, out);
-            }
-            if out.len() == before {
-                let mut party = Party::new(Role::Business);
-                party.business = Some(crate::Business {
-                    waba_id: entry.id.as_deref(),
-                    phone_number_id: value.and_then(Value::phone_number_id),
-                });
-                out.push(Item { party, ..base });
-            }
-        }
-    }
-}
-
-fn routable_items<'m>(v: &'m Value<'_>, base: Item<'m>, out: &mut Vec<Item<'m>>) {
-    for (i, m) in v.messages.iter().flatten().enumerate() {
-        let role = if m.group_id.is_some() {
-            Role::Participant
-        } else {
-            Role::Sender
-        };
-        let mut party = Party::new(role);
-        party.phone = m.from.as_ref().map(|p| p.as_str());
-        party.user_id = m.from_user_id.as_ref().map(|u| u.as_str());
-        out.push(Item {
-            kind: ItemKind::Message,
-            id: m.id.as_deref(),
-            party,
-            index: i,
-            ..base
-        });
-    }
-    for (i, s) in v.statuses.iter().flatten().enumerate() {
-        let party = if s.is_group() {
-            let mut p = Party::new(Role::Participant);
-            p.phone = s.recipient_participant_id.as_ref().map(|p| p.as_str());
-            p.user_id = s.recipient_participant_user_id.as_ref().map(|u| u.as_str());
-            p
-        } else {
-            let mut p = Party::new(Role::Recipient);
-            p.phone = s.recipient_id.as_ref().map(|p| p.as_str());
-            p.user_id = s.recipient_user_id.as_ref().map(|u| u.as_str());
-            p
-        };
-        out.push(Item {
-            kind: ItemKind::Status,
-            id: s.id.as_deref(),
-            party,
-            index: i,
-            ..base
-        });
-    }
-    for (i, c) in v.calls.iter().flatten().enumerate() {
-        let party = if c.is_business_initiated() {
-            let mut p = Party::new(Role::Recipient);
-            p.phone = c.to.as_ref().map(|p| p.as_str());
-            p.user_id = c.to_user_id.as_ref().map(|u| u.as_str());
-            p
-        } else {
-            let mut p = Party::new(Role::Sender);
-            p.phone = c.from.as_ref().map(|p| p.as_str());
-            p.user_id = c.from_user_id.as_ref().map(|u| u.as_str());
-            p
-        };
-        out.push(Item {
-            kind: ItemKind::Call,
-            id: c.id.as_deref(),
-            party,
-            index: i,
-            ..base
-        });
-    }
-    for (i, e) in v.message_echoes.iter().flatten().enumerate() {
-        let mut party = Party::new(Role::Recipient);
-        party.phone = e.to.as_ref().map(|p| p.as_str());
-        party.user_id = e.to_user_id.as_ref().map(|u| u.as_str());
-        out.push(Item {
-            kind: ItemKind::Echo,
-            id: e.id.as_deref(),
-            party,
-            index: i,
-            ..base
-        });
-    }
-    for (i, u) in v.user_preferences.iter().flatten().enumerate() {
-        let mut party = Party::new(Role::Sender);
-        party.phone = u.wa_id.as_ref().map(|p| p.as_str());
-        party.user_id = u.user_id.as_ref().map(|u| u.as_str());
-        out.push(Item {
-            kind: ItemKind::UserPreference,
-            id: None,
-            party,
-            index: i,
-            ..base
-        });
-    }
-}
-
-/// The phone a WASender value gives: itself when it has no `@`, the user part of an
-/// `@s.whatsapp.net` JID, else none. Empty values give none.
-///
-/// ```
-/// use wa_payload::wasender::phone_of;
-/// assert_eq!(phone_of("5551234567"), Some("5551234567"));
-/// assert_eq!(phone_of("5551234567@s.whatsapp.net"), Some("5551234567"));
-/// assert_eq!(phone_of("123456789@lid"), None);
-/// assert_eq!(phone_of("1203@g.us"), None);
-/// assert_eq!(phone_of(""), None);
-/// ```
-pub fn phone_of(value: &str) -> Option<&str> {
-    if value.is_empty() {
-        return None;
-    }
-    match value.split_once('@') {
-        None => Some(value),
-        Some((user, domain)) => (domain == "s.whatsapp.net" && !user.is_empty()).then_some(user),
-    }
-}
-
-/// Whether a WASender value is an `@lid` JID.
-fn is_lid(value: &str) -> bool {
-    value.ends_with("@lid")
-}
-
-fn first_phone<'m>(candidates: &[Option<&'m str>]) -> Option<&'m str> {
-    candidates.iter().flatten().find_map(|v| phone_of(v))
-}
-
-fn first_lid<'m>(candidates: &[Option<&'m str>]) -> Option<&'m str> {
-    candidates.iter().flatten().copied().find(|v| is_lid(v))
-}
-
-fn key_party<'m>(key: Option<&'m MessageKey<'_>>) -> Party<'m> {
-    let Some(k) = key else {
-        return Party::new(Role::Sender);
-    };
-    let participant = k.participant.as_ref().map(|v| v.as_str());
-    let remote = k.remote_jid.as_ref().map(|v| v.as_str());
-    let role = if participant.is_some_and(|p| !p.is_empty())
-        || remote.is_some_and(|r| r.ends_with("@g.us"))
-    {
-        Role::Participant
-    } else if k.from_me == Some(true) {
-        Role::Recipient
-    } else {
-        Role::Sender
-    };
-    let mut party = Party::new(role);
-    party.phone = first_phone(&[
-        k.cleaned_participant_pn.as_ref().map(|v| v.as_str()),
-        k.participant_pn.as_ref().map(|v| v.as_str()),
-        k.cleaned_sender_pn.as_ref().map(|v| v.as_str()),
-        k.sender_pn.as_ref().map(|v| v.as_str()),
-        participant,
-        remote,
-    ]);
-    party.lid = first_lid(&[
-        k.participant_lid.as_ref().map(|v| v.as_str()),
-        k.sender_lid.as_ref().map(|v| v.as_str()),
-        participant,
-        remote,
-    ]);
-    party
-}
-
-fn wasender_items<'m>(e: &'m Event<'_>, out: &mut Vec<Item<'m>>) {
-    let base = Item {
-        kind: ItemKind::Event,
-        id: None,
-        party: Party::new(Role::Business),
-        entry: 0,
-        change: 0,
-        index: 0,
-        field: Some(e.event.as_ref()),
-    };
-    match &e.data {
-        Some(Data::Messages(data)) => {
-            for (i, r) in MessageRecord::records(data).iter().enumerate() {
-                let key = r.key();
-                out.push(Item {
-                    id: key.and_then(|k| k.id.as_deref()),
-                    party: key_party(key),
-                    index: i,
-                    ..base
-                });
-            }
-        }
-        Some(Data::Calls(data)) => {
-            for (i, c) in calls(data).enumerate() {
-                let c = c.call.as_deref().unwrap_or(c);
-                let from = c.from.as_ref().map(|v| v.as_str());
-                let caller = c.caller.as_ref().map(|v| v.as_str());
-                let mut party = Party::new(Role::Sender);
-                party.phone = first_phone(&[from, caller]);
-                party.lid = first_lid(&[from, caller]);
-                out.push(Item {
-                    id: c.id.as_deref().or(c.call_id.as_deref()),
-                    party,
-                    index: i,
-                    ..base
-                });
-            }
-        }
-        Some(Data::GroupParticipants(g)) => group_items(g, base, out),
-        _ => {}
-    }
-    if out.is_empty() {
-        out.push(base);
-    }
-}
-
-fn calls<'m, 'a>(data: &'m OneOrMany<CallRecord<'a>>) -> impl Iterator<Item = &'m CallRecord<'a>> {
-    data.as_slice().iter()
-}
-
-fn group_items<'m>(g: &'m GroupParticipants<'_>, base: Item<'m>, out: &mut Vec<Item<'m>>) {
-    for (i, p) in g.participants.iter().flatten().enumerate() {
-        let value = p.as_plain_str();
-        let mut party = Party::new(Role::Participant);
-        party.phone = value.and_then(phone_of);
-        party.lid = value.filter(|v| is_lid(v));
-        out.push(Item {
-            party,
-            index: i,
-            ..base
-        });
-    }
-}
+impl ExactSizeIterator for Items<'_> {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn items(body: &[u8]) -> Vec<(ItemKind, Option<String>, Role, Option<String>)> {
+    type Row = (ItemKind, Option<String>, Role, Option<String>);
+
+    fn items(body: &[u8]) -> Vec<Row> {
         let w = crate::parse(body).unwrap();
         w.items()
             .map(|i| {
@@ -464,6 +348,10 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    fn row(kind: ItemKind, id: Option<&str>, role: Role, phone: Option<&str>) -> Row {
+        (kind, id.map(str::to_owned), role, phone.map(str::to_owned))
     }
 
     #[test]
@@ -478,22 +366,12 @@ mod tests {
         assert_eq!(got.len(), 5);
         assert_eq!(
             got[0],
-            (
-                ItemKind::Message,
-                Some("m1".into()),
-                Role::Sender,
-                Some("49151".into())
-            )
+            row(ItemKind::Message, Some("m1"), Role::Sender, Some("49151"))
         );
         assert_eq!(got[1].2, Role::Participant);
         assert_eq!(
             got[2],
-            (
-                ItemKind::Status,
-                Some("s1".into()),
-                Role::Recipient,
-                Some("91987".into())
-            )
+            row(ItemKind::Status, Some("s1"), Role::Recipient, Some("91987"))
         );
         assert_eq!(got[3].0, ItemKind::Account);
         assert_eq!(got[4].0, ItemKind::Account);
@@ -501,6 +379,30 @@ mod tests {
         let account = w.items().nth(3).unwrap();
         assert_eq!(account.party.business.unwrap().waba_id, Some("W2"));
         assert_eq!((account.entry, account.change), (1, 0));
+    }
+
+    #[test]
+    fn a_management_field_holding_messages_routes_them_by_sender() {
+        for field in [
+            "account_update",
+            "message_template_status_update",
+            "no_such_field",
+        ] {
+            let body = format!(
+                r#"{{"object":"w","entry":[{{"id":"W","changes":[{{"field":"{field}",
+                "value":{{"messages":[{{"from":"4915112345678","id":"m1"}}]}}}}]}}]}}"#
+            );
+            assert_eq!(
+                items(body.as_bytes()),
+                [row(
+                    ItemKind::Message,
+                    Some("m1"),
+                    Role::Sender,
+                    Some("4915112345678")
+                )],
+                "{field}"
+            );
+        }
     }
 
     #[test]
@@ -529,17 +431,45 @@ mod tests {
     #[test]
     fn other_wasender_event_yields_one_business_item() {
         let got = items(br#"{"event":"qrcode.updated","data":{"qr":"x"}}"#);
-        assert_eq!(got, vec![(ItemKind::Event, None, Role::Business, None)]);
+        assert_eq!(got, vec![row(ItemKind::Event, None, Role::Business, None)]);
     }
 
     #[test]
-    fn party_debug_is_redacted() {
-        let w = crate::parse(br#"{"event":"messages.upsert","data":{"key":{"id":"a","remoteJid":"4915112345678@s.whatsapp.net","senderLid":"123456789@lid"}}}"#).unwrap();
+    fn any_wasender_event_routes_the_people_it_carries() {
+        let got = items(
+            br#"{"event":"session.status","data":{"key":{"id":"K","remoteJid":"4915112345678@s.whatsapp.net"}}}"#,
+        );
+        assert_eq!(
+            got,
+            [row(
+                ItemKind::Event,
+                Some("K"),
+                Role::Sender,
+                Some("4915112345678")
+            )]
+        );
+        let got = items(br#"{"event":"contacts.upsert","data":[{"jid":"4915112345678","name":"A"},{"jid":"1203@g.us"}]}"#);
+        assert_eq!(
+            got,
+            [
+                row(
+                    ItemKind::Event,
+                    None,
+                    Role::Participant,
+                    Some("4915112345678")
+                ),
+                row(ItemKind::Event, None, Role::Business, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn party_and_item_debug_are_redacted() {
+        let w = crate::parse(br#"{"event":"messages.upsert","data":{"key":{"id":"wamid.HBgLNDkxNTE","remoteJid":"4915112345678@s.whatsapp.net","senderLid":"123456789@lid"}}}"#).unwrap();
         let item = w.items().next().unwrap();
         let dbg = format!("{item:?}");
-        assert!(
-            !dbg.contains("4915112345678") && !dbg.contains("123456789"),
-            "{dbg}"
-        );
+        for secret in ["4915112345678", "123456789", "HBgL"] {
+            assert!(!dbg.contains(secret), "{dbg}");
+        }
     }
 }

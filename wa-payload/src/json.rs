@@ -293,11 +293,47 @@ impl<T: Serialize> Serialize for Redacted<T> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Borrowing deserialization machinery (crate-private).
+// Borrowing, lenient deserialization machinery (crate-private).
+//
+// The routing scan (`crate::scan`) validates every body before the model is built: the
+// grammar, the limits, and the JSON type of every field the routing rules read. The model is
+// then read *leniently*: a typed field whose JSON value is of another kind (a `timestamp`
+// that is an object, a `text` that is a string) reads as `None` and keeps its value verbatim
+// in `extra`, so building the model never fails on a body the scan accepted, and a future
+// change of type in the API still parses.
+
+/// JSON kinds, as bits: what a type reads.
+pub(crate) mod kind {
+    pub(crate) const STR: u8 = 1;
+    pub(crate) const NUM: u8 = 2;
+    pub(crate) const BOOL: u8 = 4;
+    pub(crate) const OBJ: u8 = 8;
+    pub(crate) const ARR: u8 = 16;
+    pub(crate) const ANY: u8 = STR | NUM | BOOL | OBJ | ARR;
+}
+
+/// A value read leniently.
+pub(crate) enum Fit<T> {
+    /// The value, of a kind the type reads.
+    Value(T),
+    /// JSON `null`.
+    Null,
+    /// A value of another kind, kept verbatim (re-serialized: an equal JSON value).
+    Other(Raw<'static>),
+}
 
 /// Deserialization that borrows strings from the input (serde's `Cow` impl always owns).
 pub(crate) trait FromJson<'de>: Sized {
+    /// The JSON kinds this type reads ([`kind`] bits).
+    const ACCEPTS: u8;
+
+    /// Reads a value of an accepted kind; other kinds are an error.
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+
+    /// Reads a value leniently: another kind comes back as [`Fit::Other`].
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        d.deserialize_any(LenientVisitor::<Self>(PhantomData))
+    }
 }
 
 /// Objects that can be read from an already opened JSON map.
@@ -321,10 +357,134 @@ impl<'de, T: FromJson<'de>> DeserializeSeed<'de> for Seed<T> {
     }
 }
 
+/// Seed adapter for lenient reads.
+pub(crate) struct LenientSeed<T>(PhantomData<T>);
+
+impl<T> LenientSeed<T> {
+    pub(crate) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<'de, T: FromJson<'de>> DeserializeSeed<'de> for LenientSeed<T> {
+    type Value = Fit<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Fit<T>, D::Error> {
+        T::from_json_lenient(d)
+    }
+}
+
 /// Detaching a model from the input.
 pub(crate) trait Own {
     type Out: 'static;
     fn own(self) -> Self::Out;
+}
+
+/// A value of an unexpected kind, kept as raw JSON.
+fn other<T: Serialize + ?Sized, E: de::Error>(value: &T) -> Result<Raw<'static>, E> {
+    serde_json::value::to_raw_value(value)
+        .map(Raw::Owned)
+        .map_err(|_| E::custom("cannot keep a value verbatim"))
+}
+
+/// A scalar read into `T` through a value deserializer: another kind, or a value `T` refuses
+/// (a negative number for an unsigned field), is kept verbatim.
+fn scalar<'de, T, S, E>(
+    value: S,
+    accepted: bool,
+    keep: impl FnOnce() -> Result<Raw<'static>, E>,
+) -> Result<Fit<T>, E>
+where
+    T: FromJson<'de>,
+    S: Deserializer<'de, Error = E>,
+    E: de::Error,
+{
+    if accepted && let Ok(v) = T::from_json(value) {
+        return Ok(Fit::Value(v));
+    }
+    keep().map(Fit::Other)
+}
+
+struct LenientVisitor<T>(PhantomData<T>);
+
+impl<'de, T: FromJson<'de>> Visitor<'de> for LenientVisitor<T> {
+    type Value = Fit<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Fit::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Fit::Null)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        scalar(
+            de::value::BoolDeserializer::<E>::new(v),
+            T::ACCEPTS & kind::BOOL != 0,
+            || other(&v),
+        )
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        scalar(
+            de::value::U64Deserializer::<E>::new(v),
+            T::ACCEPTS & kind::NUM != 0,
+            || other(&v),
+        )
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        scalar(
+            de::value::I64Deserializer::<E>::new(v),
+            T::ACCEPTS & kind::NUM != 0,
+            || other(&v),
+        )
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        scalar(
+            de::value::F64Deserializer::<E>::new(v),
+            T::ACCEPTS & kind::NUM != 0,
+            || other(&v),
+        )
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        scalar(
+            de::value::BorrowedStrDeserializer::<E>::new(v),
+            T::ACCEPTS & kind::STR != 0,
+            || other(v),
+        )
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        scalar(
+            de::value::StringDeserializer::<E>::new(v.to_owned()),
+            T::ACCEPTS & kind::STR != 0,
+            || other(v),
+        )
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        let keep = other(&v);
+        scalar(
+            de::value::StringDeserializer::<E>::new(v),
+            T::ACCEPTS & kind::STR != 0,
+            || keep,
+        )
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let d = de::value::MapAccessDeserializer::new(map);
+        if T::ACCEPTS & kind::OBJ != 0 {
+            T::from_json(d).map(Fit::Value)
+        } else {
+            let v = <serde_json::Value as serde::Deserialize<'de>>::deserialize(d)?;
+            other(&v).map(Fit::Other)
+        }
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let d = de::value::SeqAccessDeserializer::new(seq);
+        if T::ACCEPTS & kind::ARR != 0 {
+            T::from_json(d).map(Fit::Value)
+        } else {
+            let v = <serde_json::Value as serde::Deserialize<'de>>::deserialize(d)?;
+            other(&v).map(Fit::Other)
+        }
+    }
 }
 
 struct CowVisitor;
@@ -346,6 +506,7 @@ impl<'de> Visitor<'de> for CowVisitor {
 }
 
 impl<'de: 'a, 'a> FromJson<'de> for Cow<'a, str> {
+    const ACCEPTS: u8 = kind::STR;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_str(CowVisitor)
     }
@@ -359,8 +520,9 @@ impl<'a> Own for Cow<'a, str> {
 }
 
 macro_rules! plain_from_json {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $kind:expr),*) => {$(
         impl<'de> FromJson<'de> for $t {
+            const ACCEPTS: u8 = $kind;
             fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 <$t as serde::Deserialize<'de>>::deserialize(d)
             }
@@ -373,11 +535,20 @@ macro_rules! plain_from_json {
         }
     )*};
 }
-plain_from_json!(bool, u64, i64, f64);
+plain_from_json!(bool => kind::BOOL);
 
 impl<'de: 'a, 'a> FromJson<'de> for Raw<'a> {
+    const ACCEPTS: u8 = kind::ANY;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         <Raw<'a> as serde::Deserialize<'de>>::deserialize(d)
+    }
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        let raw = Self::from_json(d)?;
+        Ok(if raw.is_null() {
+            Fit::Null
+        } else {
+            Fit::Value(raw)
+        })
     }
 }
 
@@ -427,6 +598,7 @@ impl<'de> Visitor<'de> for StrOrNumVisitor {
 }
 
 impl<'de: 'a, 'a> FromJson<'de> for StrOrNum<'a> {
+    const ACCEPTS: u8 = kind::STR | kind::NUM;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(StrOrNumVisitor)
     }
@@ -439,30 +611,6 @@ impl Own for StrOrNum<'_> {
     }
 }
 
-struct OptionVisitor<T>(PhantomData<T>);
-
-impl<'de, T: FromJson<'de>> Visitor<'de> for OptionVisitor<T> {
-    type Value = Option<T>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a value or null")
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        T::from_json(d).map(Some)
-    }
-}
-
-impl<'de, T: FromJson<'de>> FromJson<'de> for Option<T> {
-    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_option(OptionVisitor(PhantomData))
-    }
-}
-
 impl<T: Own> Own for Option<T> {
     type Out = Option<T::Out>;
     fn own(self) -> Self::Out {
@@ -470,26 +618,73 @@ impl<T: Own> Own for Option<T> {
     }
 }
 
-struct VecVisitor<T>(PhantomData<T>);
+/// Reads array elements. Leniently, the first element of a kind `T` does not read turns the
+/// whole array into a kept-verbatim value (the elements read so far are re-serialized).
+struct VecVisitor<T> {
+    lenient: bool,
+    _t: PhantomData<T>,
+}
 
-impl<'de, T: FromJson<'de>> Visitor<'de> for VecVisitor<T> {
-    type Value = Vec<T>;
+/// An array read strictly or leniently.
+enum Elements<T> {
+    Typed(Vec<T>),
+    Kept(Raw<'static>),
+}
+
+impl<'de, T: FromJson<'de> + Serialize> Visitor<'de> for VecVisitor<T> {
+    type Value = Elements<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         // Cap the pre-allocation: the hint comes from the input.
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(v) = seq.next_element_seed(Seed::<T>::new())? {
-            out.push(v);
+        if !self.lenient {
+            while let Some(v) = seq.next_element_seed(Seed::<T>::new())? {
+                out.push(v);
+            }
+            return Ok(Elements::Typed(out));
         }
-        Ok(out)
+        while let Some(v) = seq.next_element_seed(LenientSeed::<T>::new())? {
+            let raw = match v {
+                Fit::Value(v) => {
+                    out.push(v);
+                    continue;
+                }
+                Fit::Null => Raw::NULL,
+                Fit::Other(raw) => raw,
+            };
+            // An element `T` does not read: keep the whole array as an equal JSON value.
+            let mut kept: Vec<serde_json::Value> = Vec::with_capacity(out.len() + 1);
+            for v in &out {
+                kept.push(serde_json::to_value(v).map_err(|_| {
+                    <A::Error as de::Error>::custom("cannot keep a value verbatim")
+                })?);
+            }
+            kept.push(serde_json::from_str(raw.as_str()).unwrap_or(serde_json::Value::Null));
+            while let Some(v) = seq.next_element::<serde_json::Value>()? {
+                kept.push(v);
+            }
+            return other(&kept).map(Elements::Kept);
+        }
+        Ok(Elements::Typed(out))
     }
 }
 
-impl<'de, T: FromJson<'de>> FromJson<'de> for Vec<T> {
+impl<'de, T: FromJson<'de> + Serialize> FromJson<'de> for Vec<T> {
+    const ACCEPTS: u8 = kind::ARR;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_seq(VecVisitor(PhantomData))
+        let visitor = VecVisitor {
+            lenient: false,
+            _t: PhantomData,
+        };
+        match d.deserialize_seq(visitor)? {
+            Elements::Typed(v) => Ok(v),
+            Elements::Kept(_) => Err(de::Error::custom("an array of another kind")),
+        }
+    }
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        d.deserialize_any(LenientArray::<Self>(PhantomData))
     }
 }
 
@@ -500,9 +695,97 @@ impl<T: Own> Own for Vec<T> {
     }
 }
 
+/// Types built from a lenient array or (for [`OneOrMany`]) a single object.
+trait FromElements<'de>: Sized {
+    type Elem: FromJson<'de> + Serialize;
+    /// Whether a single object reads as one element.
+    const ONE: bool;
+    fn many(v: Vec<Self::Elem>) -> Self;
+    fn one<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+impl<'de, T: FromJson<'de> + Serialize> FromElements<'de> for Vec<T> {
+    type Elem = T;
+    const ONE: bool = false;
+    fn many(v: Self) -> Self {
+        v
+    }
+    fn one<A: MapAccess<'de>>(_: A) -> Result<Self, A::Error> {
+        Err(de::Error::custom("an array"))
+    }
+}
+
+impl<'de, T: FromJson<'de> + FromMap<'de> + Serialize> FromElements<'de> for OneOrMany<T> {
+    type Elem = T;
+    const ONE: bool = true;
+    fn many(v: Vec<T>) -> Self {
+        Self::Many(v)
+    }
+    fn one<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        T::from_map(map).map(Self::One)
+    }
+}
+
+/// The lenient visitor of arrays (and of [`OneOrMany`]).
+struct LenientArray<T>(PhantomData<T>);
+
+impl<'de, T: FromElements<'de>> Visitor<'de> for LenientArray<T> {
+    type Value = Fit<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Fit::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Fit::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let visitor = VecVisitor::<T::Elem> {
+            lenient: true,
+            _t: PhantomData,
+        };
+        Ok(match visitor.visit_seq(seq)? {
+            Elements::Typed(v) => Fit::Value(T::many(v)),
+            Elements::Kept(raw) => Fit::Other(raw),
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        if T::ONE {
+            return T::one(map).map(Fit::Value);
+        }
+        let d = de::value::MapAccessDeserializer::new(map);
+        let v = <serde_json::Value as serde::Deserialize<'de>>::deserialize(d)?;
+        other(&v).map(Fit::Other)
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        other(&v).map(Fit::Other)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        other(&v).map(Fit::Other)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        other(&v).map(Fit::Other)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        other(&v).map(Fit::Other)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        other(v).map(Fit::Other)
+    }
+}
+
 impl<'de, T: FromJson<'de>> FromJson<'de> for Box<T> {
+    const ACCEPTS: u8 = T::ACCEPTS;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::from_json(d).map(Self::new)
+    }
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        Ok(match T::from_json_lenient(d)? {
+            Fit::Value(v) => Fit::Value(Self::new(v)),
+            Fit::Null => Fit::Null,
+            Fit::Other(raw) => Fit::Other(raw),
+        })
     }
 }
 
@@ -520,8 +803,16 @@ impl<T: Own> Own for Box<T> {
 }
 
 impl<'de, T: FromJson<'de>> FromJson<'de> for Redacted<T> {
+    const ACCEPTS: u8 = T::ACCEPTS;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         T::from_json(d).map(Redacted)
+    }
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        Ok(match T::from_json_lenient(d)? {
+            Fit::Value(v) => Fit::Value(Self(v)),
+            Fit::Null => Fit::Null,
+            Fit::Other(raw) => Fit::Other(raw),
+        })
     }
 }
 
@@ -534,7 +825,7 @@ impl<T: Own> Own for Redacted<T> {
 
 struct OneOrManyVisitor<T>(PhantomData<T>);
 
-impl<'de, T: FromJson<'de> + FromMap<'de>> Visitor<'de> for OneOrManyVisitor<T> {
+impl<'de, T: FromJson<'de> + FromMap<'de> + Serialize> Visitor<'de> for OneOrManyVisitor<T> {
     type Value = OneOrMany<T>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object or an array of objects")
@@ -543,13 +834,24 @@ impl<'de, T: FromJson<'de> + FromMap<'de>> Visitor<'de> for OneOrManyVisitor<T> 
         T::from_map(map).map(OneOrMany::One)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        VecVisitor(PhantomData).visit_seq(seq).map(OneOrMany::Many)
+        let visitor = VecVisitor::<T> {
+            lenient: false,
+            _t: PhantomData,
+        };
+        match visitor.visit_seq(seq)? {
+            Elements::Typed(v) => Ok(OneOrMany::Many(v)),
+            Elements::Kept(_) => Err(de::Error::custom("an array of another kind")),
+        }
     }
 }
 
-impl<'de, T: FromJson<'de> + FromMap<'de>> FromJson<'de> for OneOrMany<T> {
+impl<'de, T: FromJson<'de> + FromMap<'de> + Serialize> FromJson<'de> for OneOrMany<T> {
+    const ACCEPTS: u8 = kind::OBJ | kind::ARR;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(OneOrManyVisitor(PhantomData))
+    }
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        d.deserialize_any(LenientArray::<Self>(PhantomData))
     }
 }
 
@@ -563,6 +865,14 @@ impl<T: Own> Own for OneOrMany<T> {
     }
 }
 
+/// Reads a whole model from text the routing scan accepted.
+pub(crate) fn read<'a, T: FromJson<'a>>(text: &'a str) -> Result<T, crate::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    T::from_json(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| crate::Error::from_json(&e))
+}
+
 /// Reads a map key as a (borrowed when possible) string.
 pub(crate) fn next_key<'de, A: MapAccess<'de>>(
     map: &mut A,
@@ -570,8 +880,24 @@ pub(crate) fn next_key<'de, A: MapAccess<'de>>(
     map.next_key_seed(Seed::<Cow<'de, str>>::new())
 }
 
-/// Defines a JSON object model: every listed field is optional and typed, unknown fields are
-/// kept in `extra`, a `null` on a typed field is kept in `extra` so it round-trips.
+/// Reads a field's value leniently into `slot`, or keeps it in `extra` under `key`.
+pub(crate) fn read_field<'de: 'a, 'a, A: MapAccess<'de>, T: FromJson<'de>>(
+    map: &mut A,
+    key: Cow<'de, str>,
+    slot: &mut Option<T>,
+    extra: &mut Extra<'a>,
+) -> Result<(), A::Error> {
+    match map.next_value_seed(LenientSeed::<T>::new())? {
+        Fit::Value(v) => *slot = Some(v),
+        Fit::Null => extra.0.push((key, Raw::NULL)),
+        Fit::Other(raw) => extra.0.push((key, raw)),
+    }
+    Ok(())
+}
+
+/// Defines a JSON object model: every listed field is optional and typed, and read
+/// leniently; unknown fields, `null`s and values of another JSON kind are kept in `extra`
+/// (in document order), so the object round-trips to an equal JSON value.
 macro_rules! object {
     (
         $(#[$meta:meta])*
@@ -581,7 +907,6 @@ macro_rules! object {
                 $key:literal => $field:ident : $ty:ty,
             )*
         }
-        $(required($($rkey:literal => $req:ident),*);)?
     ) => {
         $(#[$meta])*
         #[derive(Clone, Default, PartialEq)]
@@ -592,7 +917,8 @@ macro_rules! object {
                 #[doc = concat!("\n\nJSON key `", $key, "`.")]
                 pub $field: Option<$ty>,
             )*
-            /// Fields this version does not model (and `null`s), kept verbatim.
+            /// Fields this version does not model, `null`s, and values of another JSON kind
+            /// than the field's, kept verbatim.
             pub extra: $crate::json::Extra<'a>,
         }
 
@@ -619,14 +945,9 @@ macro_rules! object {
                 while let Some(key) = $crate::json::next_key(&mut map)? {
                     match key.as_ref() {
                         $(
-                            $key => {
-                                match map.next_value_seed(
-                                    $crate::json::Seed::<Option<$ty>>::new(),
-                                )? {
-                                    Some(v) => out.$field = Some(v),
-                                    None => out.extra.0.push((key, $crate::json::Raw::NULL)),
-                                }
-                            }
+                            $key => $crate::json::read_field(
+                                &mut map, key, &mut out.$field, &mut out.extra,
+                            )?,
                         )*
                         _ => {
                             let v = map.next_value_seed(
@@ -636,16 +957,12 @@ macro_rules! object {
                         }
                     }
                 }
-                $($(
-                    if out.$req.is_none() {
-                        return Err(<A::Error as serde::de::Error>::missing_field($rkey));
-                    }
-                )*)?
                 Ok(out)
             }
         }
 
         impl<'de: 'a, 'a> $crate::json::FromJson<'de> for $name<'a> {
+            const ACCEPTS: u8 = $crate::json::kind::OBJ;
             fn from_json<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 struct V<'a>(std::marker::PhantomData<&'a ()>);
                 impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {

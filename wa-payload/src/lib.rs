@@ -1,30 +1,35 @@
 #![doc = include_str!("../README.md")]
 //!
 //! # Crate features
-//! None: the crate always depends on `serde`, `serde_json` (`raw_value`) and `thiserror`, and
-//! `serde_path_to_error` (used only to name the path of an error).
+//! None: the crate always depends on `serde`, `serde_json` (`raw_value`) and `thiserror`.
 // No unsafe code anywhere in this crate.
 #![forbid(unsafe_code)]
 // Every public item is documented.
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod cloud;
 mod error;
 mod items;
 mod json;
+pub mod lex;
 mod pii;
+pub mod scan;
 pub mod wasender;
 
+pub use address::Address;
 pub use error::Error;
-pub use items::{Business, Item, ItemKind, Items, Party, Role};
+pub use items::{Business, Item, ItemKind, Items, Party, Role, Slot};
 pub use json::{Extra, OneOrMany, Raw, Redacted, StrOrNum};
-pub use pii::{Body, Jid, Name, Phone, UserId};
+pub use pii::{Body, Jid, MessageId, Name, Phone, UserId};
 
-use json::FromJson;
-use serde::{Deserializer, Serialize, Serializer};
+use std::fmt;
+
+use serde::{Serialize, Serializer};
 
 /// A webhook provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Provider {
     /// Meta WhatsApp Cloud API.
     CloudApi,
@@ -47,19 +52,25 @@ impl Provider {
     }
 }
 
-/// Bounds applied before parsing untrusted bodies.
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Bounds applied to untrusted bodies.
 ///
 /// ```
-/// let limits = wa_payload::Limits { max_body_bytes: 10, ..Default::default() };
+/// let limits = wa_payload::Limits::default().with_max_body_bytes(10);
 /// let err = wa_payload::parse_with(br#"{"event":"session.status"}"#, &limits).unwrap_err();
 /// assert!(matches!(err, wa_payload::Error::TooLarge { size: 26, limit: 10 }));
+/// assert_eq!(wa_payload::Limits::default().max_items(), 10_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Largest accepted body in bytes (default 3 MB, Meta's maximum webhook size).
-    pub max_body_bytes: usize,
-    /// Deepest accepted nesting of arrays and objects (default 64).
-    pub max_depth: usize,
+    max_body_bytes: usize,
+    max_depth: usize,
+    max_items: usize,
 }
 
 impl Default for Limits {
@@ -67,49 +78,157 @@ impl Default for Limits {
         Self {
             max_body_bytes: 3 * 1024 * 1024,
             max_depth: 64,
+            max_items: 10_000,
         }
     }
 }
 
-/// A parsed webhook body of either provider.
+impl Limits {
+    /// The highest depth bound [`Limits::with_max_depth`] accepts.
+    pub const MAX_DEPTH: usize = 100;
+
+    /// Largest accepted body in bytes (default 3 MB, Meta's maximum webhook size).
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Deepest accepted nesting of arrays and objects (default 64).
+    pub fn max_depth(&self) -> usize {
+        self.max_depth
+    }
+
+    /// Most routable items a body may hold, counting the contacts that ride with an item
+    /// (default 10,000; Meta sends at most 1,000 updates per body).
+    pub fn max_items(&self) -> usize {
+        self.max_items
+    }
+
+    /// The same limits with another body size bound.
+    #[must_use]
+    pub fn with_max_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
+    /// The same limits with another depth bound, at most [`Limits::MAX_DEPTH`] (the typed
+    /// model is read by `serde_json`, whose recursion stops at 128 levels).
+    #[must_use]
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth.min(Self::MAX_DEPTH);
+        self
+    }
+
+    /// The same limits with another item bound.
+    #[must_use]
+    pub fn with_max_items(mut self, items: usize) -> Self {
+        self.max_items = items;
+        self
+    }
+}
+
+/// The typed model of a body, by provider.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum Webhook<'a> {
+pub enum Model<'a> {
     /// A Cloud API notification.
     CloudApi(cloud::Notification<'a>),
     /// A WASender event.
     Wasender(wasender::Event<'a>),
 }
 
+impl Model<'_> {
+    /// Detaches the model from the input body.
+    pub fn into_owned(self) -> Model<'static> {
+        match self {
+            Model::CloudApi(n) => Model::CloudApi(n.into_owned()),
+            Model::Wasender(e) => Model::Wasender(e.into_owned()),
+        }
+    }
+}
+
+impl Serialize for Model<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Model::CloudApi(n) => n.serialize(s),
+            Model::Wasender(e) => e.serialize(s),
+        }
+    }
+}
+
+/// A parsed webhook body of either provider: its typed [`Model`] and its routable items.
+///
+/// `Debug` shows the model and the items, both redacted.
+#[derive(Clone, PartialEq)]
+pub struct Webhook<'a> {
+    model: Model<'a>,
+    items: Vec<items::ItemData<'a>>,
+}
+
+impl fmt::Debug for Webhook<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("model", &self.model)
+            .field("items", &self.items().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
 impl<'a> Webhook<'a> {
     /// The provider of this body.
     pub fn provider(&self) -> Provider {
-        match self {
-            Webhook::CloudApi(_) => Provider::CloudApi,
-            Webhook::Wasender(_) => Provider::Wasender,
+        match self.model {
+            Model::CloudApi(_) => Provider::CloudApi,
+            Model::Wasender(_) => Provider::Wasender,
         }
     }
 
     /// Every routable item of the body, in document order (see the rules in the crate docs).
-    pub fn items(&self) -> Items<'_, 'a> {
-        Items::new(self)
+    pub fn items(&self) -> Items<'_> {
+        Items::new(&self.items)
     }
 
-    /// Detaches the model from the input body.
+    /// The typed model.
+    pub fn model(&self) -> &Model<'a> {
+        &self.model
+    }
+
+    /// The typed model, by value.
+    pub fn into_model(self) -> Model<'a> {
+        self.model
+    }
+
+    /// The Cloud API notification, when the body is one.
+    pub fn cloud(&self) -> Option<&cloud::Notification<'a>> {
+        match &self.model {
+            Model::CloudApi(n) => Some(n),
+            Model::Wasender(_) => None,
+        }
+    }
+
+    /// The WASender event, when the body is one.
+    pub fn wasender(&self) -> Option<&wasender::Event<'a>> {
+        match &self.model {
+            Model::Wasender(e) => Some(e),
+            Model::CloudApi(_) => None,
+        }
+    }
+
+    /// Detaches the webhook from the input body.
     pub fn into_owned(self) -> Webhook<'static> {
-        match self {
-            Webhook::CloudApi(n) => Webhook::CloudApi(n.into_owned()),
-            Webhook::Wasender(e) => Webhook::Wasender(e.into_owned()),
+        Webhook {
+            model: self.model.into_owned(),
+            items: self
+                .items
+                .into_iter()
+                .map(items::ItemData::into_owned)
+                .collect(),
         }
     }
 }
 
 impl Serialize for Webhook<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Webhook::CloudApi(n) => n.serialize(s),
-            Webhook::Wasender(e) => e.serialize(s),
-        }
+        self.model.serialize(s)
     }
 }
 
@@ -125,224 +244,44 @@ pub fn parse(body: &[u8]) -> Result<Webhook<'_>, Error> {
 }
 
 /// Parses a body of either provider with the given limits.
+///
+/// The routing [`scan`] runs first and validates the body (grammar, limits, the routing
+/// fields, the provider, the parties); the typed model is then read leniently and cannot
+/// fail on a body the scan accepted.
 pub fn parse_with<'a>(body: &'a [u8], limits: &Limits) -> Result<Webhook<'a>, Error> {
-    precheck(body, limits)?;
-    match detect(body) {
-        Some(Provider::CloudApi) => {
-            cloud::Notification::parse_with(body, limits).map(Webhook::CloudApi)
-        }
-        Some(Provider::Wasender) => {
-            wasender::Event::parse_with(body, limits).map(Webhook::Wasender)
-        }
-        None => Err(Error::UnknownProvider),
-    }
+    let mut scanner = scan::Scanner::new();
+    let scan = scanner.scan(body, limits)?;
+    let items = scan.detach();
+    let text = scan.body();
+    let model = match scan.provider() {
+        Provider::Wasender => Model::Wasender(json::read(text)?),
+        _ => Model::CloudApi(json::read(text)?),
+    };
+    Ok(Webhook { model, items })
 }
 
-/// Guesses the provider from the top-level keys, without a full parse: a top-level `event`
-/// key means WASender, a top-level `object` or `entry` key means Cloud API (the first of these
-/// keys decides). `None` when the root is not an object or has none of these keys.
+/// The provider of a body, from its top-level keys: `object` or `entry` for the Cloud API,
+/// `event` or `data` for WASender. A body with keys of both is
+/// [`Error::AmbiguousProvider`]: nothing here guesses. The whole body is checked as JSON
+/// within the default [`Limits`]; the rest of the rules are not ([`parse`] and the router
+/// check them).
 ///
 /// ```
-/// use wa_payload::{detect, Provider};
-/// assert_eq!(detect(br#"{"object":"whatsapp_business_account","entry":[]}"#), Some(Provider::CloudApi));
-/// assert_eq!(detect(br#" {"data":{"event":"x"},"event":"messages.upsert"}"#), Some(Provider::Wasender));
-/// assert_eq!(detect(b"[1]"), None);
+/// use wa_payload::{detect, Error, Provider};
+/// assert_eq!(detect(br#"{"object":"whatsapp_business_account","entry":[]}"#), Ok(Provider::CloudApi));
+/// assert_eq!(detect(br#" {"data":{"event":"x"},"event":"messages.upsert"}"#), Ok(Provider::Wasender));
+/// assert_eq!(detect(br#"{"entry":[],"event":"messages.received"}"#), Err(Error::AmbiguousProvider));
+/// assert_eq!(detect(b"[1]"), Err(Error::NotAnObject));
 /// ```
-pub fn detect(body: &[u8]) -> Option<Provider> {
-    let start = body.iter().position(|b| !b.is_ascii_whitespace())?;
-    if body.get(start) != Some(&b'{') {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut expect_key = false;
-    let mut i = start;
-    while let Some(&b) = body.get(i) {
-        match b {
-            b'{' | b'[' => {
-                depth += 1;
-                expect_key = b == b'{' && depth == 1;
-            }
-            b'}' | b']' => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return None;
-                }
-            }
-            b',' => expect_key = depth == 1,
-            b'"' => {
-                let end = string_end(body, i)?;
-                if depth == 1 && expect_key {
-                    let key = body.get(i + 1..end)?;
-                    match key {
-                        b"event" => return Some(Provider::Wasender),
-                        b"object" | b"entry" => return Some(Provider::CloudApi),
-                        _ => {}
-                    }
-                }
-                expect_key = false;
-                i = end;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Index of the closing quote of the string opening at `open`.
-fn string_end(body: &[u8], open: usize) -> Option<usize> {
-    let mut i = open + 1;
-    while let Some(&b) = body.get(i) {
-        match b {
-            b'\\' => i += 2,
-            b'"' => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// Size, UTF-8, root and depth checks before any parsing.
-pub(crate) fn precheck<'a>(body: &'a [u8], limits: &Limits) -> Result<&'a str, Error> {
+pub fn detect(body: &[u8]) -> Result<Provider, Error> {
+    let limits = Limits::default();
     if body.len() > limits.max_body_bytes {
         return Err(Error::TooLarge {
             size: body.len(),
             limit: limits.max_body_bytes,
         });
     }
-    let text = std::str::from_utf8(body).map_err(|e| Error::InvalidUtf8 {
-        offset: e.valid_up_to(),
-    })?;
-    if text.trim_start().as_bytes().first() != Some(&b'{') {
-        return Err(Error::NotAnObject);
-    }
-    check_depth(body, limits.max_depth)?;
-    Ok(text)
-}
-
-/// Fails when arrays/objects nest deeper than `limit` (strings are skipped). An unterminated
-/// string ends the scan: the parser reports it.
-fn check_depth(body: &[u8], limit: usize) -> Result<(), Error> {
-    // Fast path: with no more opening brackets than the bound, the bound cannot be exceeded
-    // (this count vectorizes; typical single-item bodies have a dozen brackets).
-    if body.iter().filter(|&&b| b == b'{' || b == b'[').count() <= limit {
-        return Ok(());
-    }
-    let mut depth = 0usize;
-    let mut i = 0usize;
-    while let Some(&b) = body.get(i) {
-        match b {
-            b'"' => {
-                // Jump to the closing quote, hopping over escapes.
-                i += 1;
-                loop {
-                    let Some(rest) = body.get(i..) else {
-                        return Ok(());
-                    };
-                    match find_quote_or_backslash(rest) {
-                        Some(p) if rest.get(p) == Some(&b'\\') => i += p + 2,
-                        Some(p) => {
-                            i += p;
-                            break;
-                        }
-                        None => return Ok(()),
-                    }
-                }
-            }
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > limit {
-                    return Err(Error::TooDeep { limit, offset: i });
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
-/// Bytes with their high bit set where `x` has a byte equal to `b` (exact for the lowest one).
-fn bytes_equal(x: u64, b: u8) -> u64 {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let y = x ^ (LO * u64::from(b));
-    y.wrapping_sub(LO) & !y & HI
-}
-
-/// Position of the first `"` or `\` in `s`, eight bytes at a time.
-fn find_quote_or_backslash(s: &[u8]) -> Option<usize> {
-    let mut chunks = s.chunks_exact(8);
-    let mut offset = 0usize;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let hits = bytes_equal(x, b'"') | bytes_equal(x, b'\\');
-        if hits != 0 {
-            return Some(offset + (hits.trailing_zeros() / 8) as usize);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&c| c == b'"' || c == b'\\')
-        .map(|p| offset + p)
-}
-
-/// Something that reads a value from any deserializer over the same text (so the error path
-/// can re-run it with path tracking).
-pub(crate) trait Parse<'a> {
-    type Out;
-    fn run<D: Deserializer<'a>>(&self, d: D) -> Result<Self::Out, D::Error>;
-}
-
-struct ParseFromJson<T>(std::marker::PhantomData<T>);
-
-impl<'a, T: FromJson<'a>> Parse<'a> for ParseFromJson<T> {
-    type Out = T;
-    fn run<D: Deserializer<'a>>(&self, d: D) -> Result<T, D::Error> {
-        T::from_json(d)
-    }
-}
-
-/// Parses a model from text; errors carry the path (prefixed by `prefix`).
-pub(crate) fn parse_json<'a, T: FromJson<'a>>(
-    text: &'a str,
-    prefix: &str,
-    limits: &Limits,
-) -> Result<T, Error> {
-    run_parse(
-        text,
-        prefix,
-        limits,
-        &ParseFromJson::<T>(std::marker::PhantomData),
-    )
-}
-
-/// Runs a parser; on failure re-runs it with path tracking to name the failing field.
-pub(crate) fn run_parse<'a, P: Parse<'a>>(
-    text: &'a str,
-    prefix: &str,
-    limits: &Limits,
-    parser: &P,
-) -> Result<P::Out, Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let first = parser.run(&mut de).and_then(|v| de.end().map(|()| v));
-    let err = match first {
-        Ok(v) => return Ok(v),
-        Err(e) => e,
-    };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let mut track = serde_path_to_error::Track::new();
-    let tracked = parser.run(serde_path_to_error::Deserializer::new(&mut de, &mut track));
-    let (err, path) = match tracked {
-        Err(e) => (e, track.path().to_string()),
-        Ok(_) => (err, String::new()),
-    };
-    Err(Error::from_json(&err, prefix, &path, limits.max_depth))
+    scan::detect(body, limits.max_depth)
 }
 
 #[cfg(test)]
@@ -350,46 +289,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn depth_scan_skips_strings_and_escapes() {
-        assert!(check_depth(br#"{"a":"[[[[\"[[[\\","b":[1]}"#, 2).is_ok());
-        assert_eq!(
-            check_depth(br#"{"a":"\\","b":[[1]]}"#, 2),
-            Err(Error::TooDeep {
-                limit: 2,
-                offset: 15
-            })
-        );
-        assert!(check_depth(br#"{"a":"unterminated [[[["#, 1).is_ok());
-        assert!(check_depth(br#"{"a":"\"#, 1).is_ok());
-    }
-
-    #[test]
-    fn finds_quotes_like_a_plain_search() {
-        let text = br#"abcdefghij"klmn\\opq"#;
-        for start in 0..text.len() {
-            let s = &text[start..];
-            let plain = s.iter().position(|&c| c == b'"' || c == b'\\');
-            assert_eq!(find_quote_or_backslash(s), plain, "from {start}");
-        }
-        assert_eq!(
-            find_quote_or_backslash(&[0xff, 0xfe, 0x80, 0x7f, b'"', 0, 1, 2, 3]),
-            Some(4)
-        );
-        assert_eq!(find_quote_or_backslash(&[0x22 ^ 0x80; 16]), None);
-    }
-
-    #[test]
     fn detect_reads_only_top_level_keys() {
         assert_eq!(
             detect(br#"{"data":{"object":1},"event":"x"}"#),
-            Some(Provider::Wasender)
+            Ok(Provider::Wasender)
         );
         assert_eq!(
             detect(br#"{"a":"\"event\"","entry":[]}"#),
-            Some(Provider::CloudApi)
+            Ok(Provider::CloudApi)
         );
-        assert_eq!(detect(br#"{"a":1}"#), None);
-        assert_eq!(detect(br#"{"a":"#), None);
-        assert_eq!(detect(b""), None);
+        assert_eq!(detect(br#"{"a":1}"#), Err(Error::UnknownProvider));
+        assert!(matches!(detect(br#"{"a":"#), Err(Error::Truncated { .. })));
+        assert_eq!(detect(b""), Err(Error::NotAnObject));
+    }
+
+    #[test]
+    fn keys_of_both_providers_are_ambiguous_everywhere() {
+        for body in [
+            &br#"{"object":"whatsapp_business_account","entry":[],"event":"messages.received"}"#[..],
+            br#"{"event":"messages.upsert","data":{},"entry":[]}"#,
+            br#"{"object":"x","entry":[],"data":{}}"#,
+            br#"{"data":{},"object":"x"}"#,
+        ] {
+            assert_eq!(detect(body), Err(Error::AmbiguousProvider));
+            assert_eq!(parse(body).unwrap_err(), Error::AmbiguousProvider);
+        }
+    }
+
+    #[test]
+    fn webhook_debug_is_redacted() {
+        let w = parse(br#"{"event":"messages.upsert","data":{"key":{"id":"wamid.HBgLNDkxNTExMjM0NTY3OA","remoteJid":"4915112345678@s.whatsapp.net"}}}"#).unwrap();
+        let dbg = format!("{w:?}");
+        assert!(!dbg.contains("4915112345678"), "{dbg}");
+        assert!(!dbg.contains("HBgL"), "{dbg}");
     }
 }

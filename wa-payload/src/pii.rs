@@ -7,6 +7,7 @@
 //! assert_eq!(format!("{:?}", UserId::new("US.13491208655302741918")), "UserId([REDACTED])");
 //! assert_eq!(format!("{:?}", Name::new("Sheena Nelson")), "Name([REDACTED])");
 //! assert_eq!(format!("{:?}", Body::new("hallo")), "Body([REDACTED])");
+//! assert_eq!(format!("{:?}", wa_payload::MessageId::new("wamid.HBgLNDkx")), "MessageId(wamid.••••)");
 //! assert_eq!(format!("{:?}", wa_payload::Jid::new("4915@s.whatsapp.net")), "Jid(••••@s.whatsapp.net)");
 //! assert_eq!(Phone::new("4915112345621").as_str(), "4915112345621");
 //! ```
@@ -62,6 +63,7 @@ macro_rules! pii_string {
         }
 
         impl<'de: 'a, 'a> FromJson<'de> for $name<'a> {
+            const ACCEPTS: u8 = crate::json::kind::STR;
             fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 Cow::<'a, str>::from_json(d).map($name)
             }
@@ -102,6 +104,17 @@ fn jid_domain(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
+/// Shows the id's scheme (`wamid.`, `wacid.`) and hides the rest.
+fn id_scheme(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if let Some((scheme, _)) = value.split_once('.')
+        && scheme.len() <= 8
+        && scheme.bytes().all(|b| b.is_ascii_lowercase())
+    {
+        write!(f, "{scheme}.")?;
+    }
+    f.write_str("••••")
+}
+
 fn redacted(_: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("[REDACTED]")
 }
@@ -122,6 +135,13 @@ pii_string!(
     /// A business-scoped user id (`US.13491208655302741918`, `US.ENT.…`). `Debug` is redacted.
     UserId,
     redacted
+);
+pii_string!(
+    /// A message or call id as received (`wamid.HBgL…`, `wacid.…`, a WASender key id). A
+    /// Cloud API id is base64 of a record that holds the user's phone number, so it is
+    /// personal data: `Debug` shows only the scheme, `MessageId(wamid.••••)`.
+    MessageId,
+    id_scheme
 );
 pii_string!(
     /// A person's name or username. `Debug` is redacted.

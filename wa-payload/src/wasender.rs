@@ -1,21 +1,29 @@
 //! WASenderApi webhook models.
 //!
-//! A body is an [`Event`]: `{event, sessionId?, timestamp?, data}`. The shape of `data`
-//! depends on the event name, and the same event arrives with an object or an array; see
-//! [`Data`]. The envelope `timestamp` is in seconds or milliseconds
+//! A body is an [`Event`]: `{event, sessionId?, timestamp?, data}`. `data` is an object, an
+//! array of objects or ids, or an id ([`Data`]); every object is a [`Record`], one type that
+//! holds the fields of every WASender shape (message records and their keys, calls, groups,
+//! contacts and chats), because the routing rules read objects by their shape, not by the
+//! event's name. The envelope `timestamp` is in seconds or milliseconds
 //! ([`StrOrNum::unix_seconds`](crate::StrOrNum::unix_seconds) reads both).
 
 use std::borrow::Cow;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Serialize, Serializer};
 
-use crate::json::{Extra, FromJson, OneOrMany, Own, Raw, Redacted, StrOrNum, next_key, object};
-use crate::pii::{Body, Jid, Name, Phone};
+use crate::json::{
+    Extra, Fit, FromJson, FromMap, OneOrMany, Own, Raw, Redacted, StrOrNum, kind, next_key, object,
+    read_field,
+};
+use crate::pii::{Body, Jid, MessageId, Name, Phone};
 
-pub use crate::items::phone_of;
-
-/// The family of a WASender event name.
+/// The family of a WASender event name. Routing reads `data` by shape whatever the event;
+/// the family only decides who a record without a key concerns (a person for message
+/// events, the business otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventFamily {
@@ -26,7 +34,7 @@ pub enum EventFamily {
     /// `group-participants.update`.
     GroupParticipants,
     /// Everything else (`session.status`, `qrcode.updated`, `chats.*`, `groups.*`,
-    /// `contacts.*`, `poll.results`, unknown events): `data` is kept raw.
+    /// `contacts.*`, `poll.results`, unknown events).
     Other,
 }
 
@@ -66,27 +74,73 @@ impl EventFamily {
     }
 }
 
-/// The `data` of an event, typed by the event's family.
+/// The `data` of an event.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Data<'a> {
-    /// Message events: one record, or an array of them (see [`MessageRecord`]).
-    Messages(Box<OneOrMany<MessageRecord<'a>>>),
-    /// Call events: one call, or an array.
-    Calls(Box<OneOrMany<CallRecord<'a>>>),
-    /// `group-participants.update`.
-    GroupParticipants(Box<GroupParticipants<'a>>),
-    /// Any other event: `data` verbatim.
+    /// An object: a record, call, group, contact or chat, or a wrapper of records.
+    Record(Box<Record<'a>>),
+    /// An array.
+    List(Vec<Element<'a>>),
+    /// A string: an id (chat or contact JID, phone number).
+    Id(Jid<'a>),
+    /// Any other value (a number, a boolean), verbatim.
     Raw(Raw<'a>),
+}
+
+/// One element of an array of `data` or of `participants`.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Element<'a> {
+    /// An object.
+    Record(Box<Record<'a>>),
+    /// A string: an id (JID or phone number).
+    Id(Jid<'a>),
+    /// Any other value, verbatim.
+    Raw(Raw<'a>),
+}
+
+impl<'a> Data<'a> {
+    /// The records of `data`: the object itself, or every object of the array.
+    ///
+    /// ```
+    /// let e = wa_payload::wasender::Event::parse(br#"{"event":"messages.update","data":[
+    ///   {"key":{"id":"A"},"update":{"status":4}},"1234567890"]}"#)?;
+    /// let records: Vec<_> = e.data.as_ref().unwrap().records().collect();
+    /// assert_eq!(records.len(), 1);
+    /// assert_eq!(records[0].key.as_ref().and_then(|k| k.id.as_ref()).map(|i| i.as_str()), Some("A"));
+    /// # Ok::<(), wa_payload::Error>(())
+    /// ```
+    pub fn records(&self) -> impl Iterator<Item = &Record<'a>> {
+        let (one, many) = match self {
+            Data::Record(r) => (Some(r.as_ref()), &[][..]),
+            Data::List(v) => (None, v.as_slice()),
+            _ => (None, &[][..]),
+        };
+        one.into_iter().chain(many.iter().filter_map(|e| match e {
+            Element::Record(r) => Some(r.as_ref()),
+            _ => None,
+        }))
+    }
 }
 
 impl Serialize for Data<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Data::Messages(v) => v.serialize(s),
-            Data::Calls(v) => v.serialize(s),
-            Data::GroupParticipants(v) => v.serialize(s),
+            Data::Record(v) => v.serialize(s),
+            Data::List(v) => v.serialize(s),
+            Data::Id(v) => v.serialize(s),
             Data::Raw(v) => v.serialize(s),
+        }
+    }
+}
+
+impl Serialize for Element<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Element::Record(v) => v.serialize(s),
+            Element::Id(v) => v.serialize(s),
+            Element::Raw(v) => v.serialize(s),
         }
     }
 }
@@ -95,48 +149,138 @@ impl Own for Data<'_> {
     type Out = Data<'static>;
     fn own(self) -> Self::Out {
         match self {
-            Data::Messages(v) => Data::Messages(v.own()),
-            Data::Calls(v) => Data::Calls(v.own()),
-            Data::GroupParticipants(v) => Data::GroupParticipants(v.own()),
+            Data::Record(v) => Data::Record(v.own()),
+            Data::List(v) => Data::List(v.own()),
+            Data::Id(v) => Data::Id(v.own()),
             Data::Raw(v) => Data::Raw(v.own()),
         }
     }
 }
 
-impl<'a> Data<'a> {
-    /// Parses raw `data` for an event name.
-    pub(crate) fn from_raw(event: &str, raw: Raw<'a>) -> Result<Self, serde_json::Error> {
-        let Some(text) = raw.as_borrowed_str() else {
-            return Ok(Data::Raw(raw));
-        };
-        let mut de = serde_json::Deserializer::from_str(text);
-        let data = Self::from_deserializer(event, raw, &mut de)?;
-        de.end()?;
-        Ok(data)
+impl Own for Element<'_> {
+    type Out = Element<'static>;
+    fn own(self) -> Self::Out {
+        match self {
+            Element::Record(v) => Element::Record(v.own()),
+            Element::Id(v) => Element::Id(v.own()),
+            Element::Raw(v) => Element::Raw(v.own()),
+        }
     }
+}
 
-    /// Parses `data` for an event name from a deserializer over the raw text.
-    pub(crate) fn from_deserializer<D: Deserializer<'a>>(
-        event: &str,
-        raw: Raw<'a>,
-        de: D,
-    ) -> Result<Self, D::Error> {
-        Ok(match EventFamily::of(event) {
-            EventFamily::Message => Data::Messages(Box::new(OneOrMany::from_json(de)?)),
-            EventFamily::Call => Data::Calls(Box::new(OneOrMany::from_json(de)?)),
-            EventFamily::GroupParticipants => {
-                Data::GroupParticipants(Box::new(GroupParticipants::from_json(de)?))
-            }
-            EventFamily::Other => {
-                <de::IgnoredAny as serde::Deserialize<'a>>::deserialize(de)?;
-                Data::Raw(raw)
-            }
+/// A scalar of another kind, kept verbatim.
+fn kept<T: Serialize + ?Sized, E: de::Error>(value: &T) -> Result<Raw<'static>, E> {
+    serde_json::value::to_raw_value(value)
+        .map(Raw::Owned)
+        .map_err(|_| E::custom("cannot keep a value verbatim"))
+}
+
+/// Reads any JSON value as [`Data`] (`top`) or [`Element`].
+struct ShapeVisitor<T>(PhantomData<T>);
+
+/// What [`ShapeVisitor`] builds.
+trait Shape<'a>: Sized {
+    fn record(r: Record<'a>) -> Self;
+    fn id(j: Jid<'a>) -> Self;
+    fn raw(r: Raw<'a>) -> Self;
+    fn list<'de: 'a, A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error>;
+}
+
+impl<'a> Shape<'a> for Data<'a> {
+    fn record(r: Record<'a>) -> Self {
+        Data::Record(Box::new(r))
+    }
+    fn id(j: Jid<'a>) -> Self {
+        Data::Id(j)
+    }
+    fn raw(r: Raw<'a>) -> Self {
+        Data::Raw(r)
+    }
+    fn list<'de: 'a, A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(e) = seq.next_element_seed(crate::json::Seed::<Element<'a>>::new())? {
+            out.push(e);
+        }
+        Ok(Data::List(out))
+    }
+}
+
+impl<'a> Shape<'a> for Element<'a> {
+    fn record(r: Record<'a>) -> Self {
+        Element::Record(Box::new(r))
+    }
+    fn id(j: Jid<'a>) -> Self {
+        Element::Id(j)
+    }
+    fn raw(r: Raw<'a>) -> Self {
+        Element::Raw(r)
+    }
+    fn list<'de: 'a, A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
+        let d = de::value::SeqAccessDeserializer::new(seq);
+        let v = <serde_json::Value as serde::Deserialize<'de>>::deserialize(d)?;
+        kept(&v).map(Element::Raw)
+    }
+}
+
+impl<'de: 'a, 'a, T: Shape<'a>> Visitor<'de> for ShapeVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        Record::from_map(map).map(T::record)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        T::list(seq)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<T, E> {
+        Ok(T::id(Jid::new(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(T::id(Jid::new(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok(T::id(Jid::new(v)))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        kept(&v).map(T::raw)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        kept(&v).map(T::raw)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        kept(&v).map(T::raw)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        kept(&v).map(T::raw)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(T::raw(Raw::NULL))
+    }
+}
+
+impl<'de: 'a, 'a> FromJson<'de> for Data<'a> {
+    const ACCEPTS: u8 = kind::ANY;
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor(PhantomData))
+    }
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        Ok(match Self::from_json(d)? {
+            Data::Raw(r) if r.is_null() => Fit::Null,
+            data => Fit::Value(data),
         })
     }
 }
 
+impl<'de: 'a, 'a> FromJson<'de> for Element<'a> {
+    const ACCEPTS: u8 = kind::ANY;
+    fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor(PhantomData))
+    }
+}
+
 /// A whole WASender webhook body.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[non_exhaustive]
 pub struct Event<'a> {
     /// The event name (`messages.received`, `session.status`, ...). Required.
@@ -145,14 +289,14 @@ pub struct Event<'a> {
     pub session_id: Option<Cow<'a, str>>,
     /// `timestamp`, in seconds or milliseconds, when sent.
     pub timestamp: Option<StrOrNum<'a>>,
-    /// `data`, typed by the event family; `None` when absent.
+    /// `data`; `None` when absent or `null`.
     pub data: Option<Data<'a>>,
-    /// Other top-level fields (and `null`s), kept verbatim.
+    /// Other top-level fields, `null`s, and values of another JSON kind, kept verbatim.
     pub extra: Extra<'a>,
 }
 
-impl std::fmt::Debug for Event<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
             .field("event", &self.event)
             .field(
@@ -167,7 +311,8 @@ impl std::fmt::Debug for Event<'_> {
 }
 
 impl<'a> Event<'a> {
-    /// Parses a WASender body with the default [`Limits`](crate::Limits).
+    /// Parses a WASender body with the default [`Limits`](crate::Limits): like
+    /// [`crate::parse`], and a Cloud API body is [`Error::WrongProvider`](crate::Error).
     ///
     /// ```
     /// let e = wa_payload::wasender::Event::parse(br#"{"event":"session.status","data":{"status":"connected"}}"#)?;
@@ -181,17 +326,12 @@ impl<'a> Event<'a> {
 
     /// Parses a WASender body with the given limits.
     pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::Error> {
-        let text = crate::precheck(body, limits)?;
-        Self::parse_checked(text, limits)
-    }
-
-    /// Parses text that passed [`crate::precheck`].
-    pub(crate) fn parse_checked(
-        text: &'a str,
-        limits: &crate::Limits,
-    ) -> Result<Self, crate::Error> {
-        let envelope: Envelope<'a> = crate::parse_json(text, "", limits)?;
-        envelope.into_event(limits)
+        match crate::parse_with(body, limits)?.into_model() {
+            crate::Model::Wasender(e) => Ok(e),
+            _ => Err(crate::Error::WrongProvider {
+                found: crate::Provider::CloudApi,
+            }),
+        }
     }
 
     /// The family of this event.
@@ -237,138 +377,43 @@ impl Serialize for Event<'_> {
     }
 }
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Event<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let envelope = Envelope::from_json(d)?;
-        let data = match envelope.data {
-            Some(raw) => Some(
-                Data::from_raw(&envelope.event, raw)
-                    .map_err(|_| de::Error::custom("invalid `data` for this event"))?,
-            ),
-            None => None,
-        };
-        Ok(Event {
-            event: envelope.event,
-            session_id: envelope.session_id,
-            timestamp: envelope.timestamp,
-            data,
-            extra: envelope.extra,
-        })
-    }
-}
+struct EventVisitor;
 
-/// The envelope with `data` still raw (the event name may come after `data`).
-pub(crate) struct Envelope<'a> {
-    event: Cow<'a, str>,
-    session_id: Option<Cow<'a, str>>,
-    timestamp: Option<StrOrNum<'a>>,
-    data: Option<Raw<'a>>,
-    extra: Extra<'a>,
-}
-
-impl<'a> Envelope<'a> {
-    fn into_event(self, limits: &crate::Limits) -> Result<Event<'a>, crate::Error> {
-        let data = match self.data {
-            Some(raw) => Some(match raw.as_borrowed_str() {
-                Some(text) => {
-                    let parser = DataParser {
-                        event: self.event.as_ref(),
-                        raw: raw.clone(),
-                    };
-                    crate::run_parse(text, "data", limits, &parser)?
-                }
-                None => Data::Raw(raw),
-            }),
-            None => None,
-        };
-        Ok(Event {
-            event: self.event,
-            session_id: self.session_id,
-            timestamp: self.timestamp,
-            data,
-            extra: self.extra,
-        })
-    }
-}
-
-/// Parses `data` once the event name is known.
-struct DataParser<'e, 'a> {
-    event: &'e str,
-    raw: Raw<'a>,
-}
-
-impl<'a> crate::Parse<'a> for DataParser<'_, 'a> {
-    type Out = Data<'a>;
-    fn run<D: Deserializer<'a>>(&self, d: D) -> Result<Data<'a>, D::Error> {
-        Data::from_deserializer(self.event, self.raw.clone(), d)
-    }
-}
-
-struct EnvelopeVisitor;
-
-impl<'de> Visitor<'de> for EnvelopeVisitor {
-    type Value = Envelope<'de>;
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl<'de> Visitor<'de> for EventVisitor {
+    type Value = Event<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Event::default();
         let mut event = None;
-        let mut session_id = None;
-        let mut timestamp = None;
-        let mut data = None;
-        let mut extra = Extra::default();
         while let Some(key) = next_key(&mut map)? {
             match key.as_ref() {
-                "event" => {
-                    match map.next_value_seed(crate::json::Seed::<Option<Cow<'de, str>>>::new())? {
-                        Some(v) => event = Some(v),
-                        None => extra.0.push((key, Raw::NULL)),
-                    }
-                }
-                "sessionId" => {
-                    match map.next_value_seed(crate::json::Seed::<Option<Cow<'de, str>>>::new())? {
-                        Some(v) => session_id = Some(v),
-                        None => extra.0.push((key, Raw::NULL)),
-                    }
-                }
-                "timestamp" => {
-                    match map.next_value_seed(crate::json::Seed::<Option<StrOrNum<'de>>>::new())? {
-                        Some(v) => timestamp = Some(v),
-                        None => extra.0.push((key, Raw::NULL)),
-                    }
-                }
-                "data" => {
-                    let raw = map.next_value_seed(crate::json::Seed::<Raw<'de>>::new())?;
-                    if raw.is_null() {
-                        extra.0.push((key, raw));
-                    } else {
-                        data = Some(raw);
-                    }
-                }
+                "event" => read_field(&mut map, key, &mut event, &mut out.extra)?,
+                "sessionId" => read_field(&mut map, key, &mut out.session_id, &mut out.extra)?,
+                "timestamp" => read_field(&mut map, key, &mut out.timestamp, &mut out.extra)?,
+                "data" => read_field(&mut map, key, &mut out.data, &mut out.extra)?,
                 _ => {
                     let raw = map.next_value_seed(crate::json::Seed::<Raw<'de>>::new())?;
-                    extra.0.push((key, raw));
+                    out.extra.0.push((key, raw));
                 }
             }
         }
-        let event = event.ok_or_else(|| de::Error::missing_field("event"))?;
-        Ok(Envelope {
-            event,
-            session_id,
-            timestamp,
-            data,
-            extra,
-        })
+        // The scan refuses a body without `event`; a model read from elsewhere keeps an
+        // empty name.
+        out.event = event.unwrap_or_default();
+        Ok(out)
     }
 }
 
-impl<'de: 'a, 'a> FromJson<'de> for Envelope<'a> {
+impl<'de: 'a, 'a> FromJson<'de> for Event<'a> {
+    const ACCEPTS: u8 = kind::OBJ;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(EnvelopeVisitor)
+        d.deserialize_map(EventVisitor)
     }
 }
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for Envelope<'a> {
+impl<'de: 'a, 'a> serde::Deserialize<'de> for Event<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         Self::from_json(d)
     }
@@ -380,7 +425,7 @@ object! {
         /// Chat JID: `…@s.whatsapp.net`, `…@g.us`, `…@lid`.
         "remoteJid" => remote_jid: Jid<'a>,
         /// Message id.
-        "id" => id: Cow<'a, str>,
+        "id" => id: MessageId<'a>,
         /// Sent by the session's own number.
         "fromMe" => from_me: bool,
         /// Group participant JID.
@@ -403,18 +448,21 @@ object! {
 }
 
 object! {
-    /// A message record: `{key, message, messageBody, pushName, ...}`. The same type holds
-    /// the wrappers WASender puts around records (`messages`, `keys`) and the message content
-    /// itself (`message.conversation`, other content kept raw).
-    pub struct MessageRecord<'a> {
+    /// An object of WASender `data`: a message record (`{key, message, messageBody,
+    /// pushName, ...}`), a wrapper of records (`messages`, `keys`, `message`), a call
+    /// (`id`/`callId`, `from`/`caller`, or wrapped as `call`), a group (`jid`, `subject`,
+    /// `owner`, `participants`), a contact (`jid`, `name`, `notify`) or a chat (`id`,
+    /// `name`). Also the message content itself (`message.conversation`, other content kept
+    /// raw). See the crate docs for how routing reads each shape.
+    pub struct Record<'a> {
         /// The message key.
         "key" => key: MessageKey<'a>,
         /// Records wrapped as `data.messages` (object or array).
-        "messages" => messages: OneOrMany<Box<MessageRecord<'a>>>,
+        "messages" => messages: OneOrMany<Box<Record<'a>>>,
         /// Keys of deleted messages (`messages.delete`).
         "keys" => keys: Vec<MessageKey<'a>>,
         /// The content (or, in `message-receipt.update`, the record itself).
-        "message" => message: Box<MessageRecord<'a>>,
+        "message" => message: Box<Record<'a>>,
         /// Plain text content.
         "conversation" => conversation: Body<'a>,
         /// Text with preview or reply context.
@@ -435,7 +483,8 @@ object! {
         "pushName" => push_name: Name<'a>,
         /// When the message was sent.
         "messageTimestamp" => message_timestamp: StrOrNum<'a>,
-        /// Status: a number 0-5 or a string.
+        /// Status: a number 0-5 or a string (for a call, its status; for a contact, the
+        /// about text).
         "status" => status: StrOrNum<'a>,
         /// `messages.update` changes.
         "update" => update: Box<MessageUpdate<'a>>,
@@ -445,51 +494,36 @@ object! {
         "reaction" => reaction: Box<Reaction<'a>>,
         /// Record timestamp.
         "timestamp" => timestamp: StrOrNum<'a>,
-    }
-}
-
-impl<'a> MessageRecord<'a> {
-    /// The records of a message event's `data`, following the documented rules
-    /// (see the crate docs): each element of an array; an object with `key` is itself a record;
-    /// with `messages`, those records; with `keys`, one keyed record per key; with a `message`
-    /// object, that record; otherwise the object itself.
-    pub fn records(data: &OneOrMany<Self>) -> Vec<RecordRef<'_, 'a>> {
-        match data {
-            OneOrMany::Many(v) => v.iter().map(RecordRef::Record).collect(),
-            OneOrMany::One(d) => {
-                if d.key.is_some() {
-                    vec![RecordRef::Record(d)]
-                } else if let Some(m) = &d.messages {
-                    m.as_slice().iter().map(|r| RecordRef::Record(r)).collect()
-                } else if let Some(keys) = &d.keys {
-                    keys.iter().map(RecordRef::Key).collect()
-                } else if let Some(m) = &d.message {
-                    vec![RecordRef::Record(m)]
-                } else {
-                    vec![RecordRef::Record(d)]
-                }
-            }
-        }
-    }
-}
-
-/// One record of a message event: a full record or, for `messages.delete`, a bare key.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum RecordRef<'m, 'a> {
-    /// A record.
-    Record(&'m MessageRecord<'a>),
-    /// A bare key.
-    Key(&'m MessageKey<'a>),
-}
-
-impl<'m, 'a> RecordRef<'m, 'a> {
-    /// The record's key.
-    pub fn key(&self) -> Option<&'m MessageKey<'a>> {
-        match self {
-            RecordRef::Record(r) => r.key.as_ref(),
-            RecordRef::Key(k) => Some(k),
-        }
+        /// The call, when wrapped as `data.call`.
+        "call" => call: Box<Record<'a>>,
+        /// Call id, or a chat's JID.
+        "id" => id: Jid<'a>,
+        /// Call id (older name).
+        "callId" => call_id: MessageId<'a>,
+        /// Caller JID.
+        "from" => from: Jid<'a>,
+        /// Caller JID (older name).
+        "caller" => caller: Jid<'a>,
+        /// Group call.
+        "isGroup" => is_group: bool,
+        /// Video call.
+        "isVideo" => is_video: bool,
+        /// When (calls).
+        "date" => date: StrOrNum<'a>,
+        /// A group's or a contact's JID.
+        "jid" => jid: Jid<'a>,
+        /// Group participants (JIDs or phone strings, or objects with `id`).
+        "participants" => participants: Vec<Element<'a>>,
+        /// `add`, `remove`, `promote`, `demote` (`group-participants.update`).
+        "action" => action: Cow<'a, str>,
+        /// The group's creator.
+        "owner" => owner: Jid<'a>,
+        /// Group name.
+        "subject" => subject: Name<'a>,
+        /// Contact or chat name.
+        "name" => name: Name<'a>,
+        /// Contact's push name.
+        "notify" => notify: Name<'a>,
     }
 }
 
@@ -508,8 +542,7 @@ impl MessageUpdate<'_> {
     /// ```
     /// let e = wa_payload::wasender::Event::parse(br#"{"event":"messages.update","data":[
     ///   {"key":{"id":"A"},"update":{"status":4}},{"key":{"id":"B"},"update":{"status":"read"}}]}"#)?;
-    /// let Some(wa_payload::wasender::Data::Messages(data)) = &e.data else { unreachable!() };
-    /// let names: Vec<_> = data.as_slice().iter()
+    /// let names: Vec<_> = e.data.as_ref().unwrap().records()
     ///     .map(|r| r.update.as_ref().and_then(|u| u.status_name()))
     ///     .collect();
     /// assert_eq!(names, [Some("READ"), Some("read")]);
@@ -594,47 +627,16 @@ object! {
     }
 }
 
-object! {
-    /// A call event's data (`data`, `data.call` or an array element).
-    pub struct CallRecord<'a> {
-        /// Call id.
-        "id" => id: Cow<'a, str>,
-        /// Call id (older name).
-        "callId" => call_id: Cow<'a, str>,
-        /// Caller JID.
-        "from" => from: Jid<'a>,
-        /// Caller JID (older name).
-        "caller" => caller: Jid<'a>,
-        /// The call, when wrapped as `data.call`.
-        "call" => call: Box<CallRecord<'a>>,
-        /// Group call.
-        "isGroup" => is_group: bool,
-        /// Video call.
-        "isVideo" => is_video: bool,
-        /// Call status.
-        "status" => status: Cow<'a, str>,
-        /// When.
-        "date" => date: StrOrNum<'a>,
-    }
-}
-
-object! {
-    /// `group-participants.update` data.
-    pub struct GroupParticipants<'a> {
-        /// Group JID.
-        "jid" => jid: Jid<'a>,
-        /// Group JID (newer name).
-        "id" => id: Jid<'a>,
-        /// Participants (JIDs or phone strings; objects kept raw).
-        "participants" => participants: Vec<Raw<'a>>,
-        /// `add`, `remove`, `promote`, `demote`.
-        "action" => action: Cow<'a, str>,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record<'e>(e: &'e Event<'_>) -> &'e Record<'e> {
+        match &e.data {
+            Some(Data::Record(r)) => r,
+            other => panic!("not one record: {other:?}"),
+        }
+    }
 
     #[test]
     fn data_before_event_is_typed() {
@@ -642,19 +644,32 @@ mod tests {
             br#"{"data":{"key":{"id":"A","remoteJid":"1@s.whatsapp.net"}},"event":"message.sent"}"#,
         )
         .unwrap();
-        let Some(Data::Messages(data)) = &e.data else {
-            panic!("not typed: {e:?}")
-        };
-        let OneOrMany::One(r) = data.as_ref() else {
-            panic!("not one record")
-        };
-        assert_eq!(r.key.as_ref().unwrap().id.as_deref(), Some("A"));
+        assert_eq!(
+            record(&e)
+                .key
+                .as_ref()
+                .unwrap()
+                .id
+                .as_ref()
+                .map(|i| i.as_str()),
+            Some("A")
+        );
     }
 
     #[test]
-    fn unknown_event_keeps_data_raw() {
-        let e = Event::parse(br#"{"event":"future.thing","data":[1,2]}"#).unwrap();
-        assert!(matches!(&e.data, Some(Data::Raw(r)) if r.as_str() == "[1,2]"));
+    fn any_event_reads_data_by_shape() {
+        let e = Event::parse(br#"{"event":"future.thing","data":[1,"x",{"jid":"1"}]}"#).unwrap();
+        let Some(Data::List(list)) = &e.data else {
+            panic!("not a list")
+        };
+        assert!(matches!(&list[0], Element::Raw(r) if r.as_str() == "1"));
+        assert!(matches!(&list[1], Element::Id(j) if j.as_str() == "x"));
+        assert!(matches!(&list[2], Element::Record(r) if r.jid.is_some()));
+        let again = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            again,
+            r#"{"event":"future.thing","data":[1,"x",{"jid":"1"}]}"#
+        );
     }
 
     #[test]
@@ -664,12 +679,7 @@ mod tests {
             "fileSha256":"not base64!","fileEncSha256":"x","mediaKey":"c2VjcmV0a2V5","fileLength":"1234"}}}}"#,
         )
         .unwrap();
-        let Some(Data::Messages(data)) = &e.data else {
-            panic!("not typed")
-        };
-        let OneOrMany::One(r) = data.as_ref() else {
-            panic!("not one record")
-        };
+        let r = record(&e);
         let img = r.message.as_ref().unwrap().image_message.as_ref().unwrap();
         assert_eq!(img.file_sha256.as_deref(), Some("not base64!"));
         assert_eq!(img.file_length.as_ref().unwrap().as_i64(), Some(1234));
@@ -686,12 +696,25 @@ mod tests {
     }
 
     #[test]
-    fn wrong_data_type_names_the_data_path() {
+    fn a_routing_field_of_another_type_names_its_path() {
         let err = Event::parse(br#"{"event":"messages.upsert","data":{"key":{"fromMe":"yes"}}}"#)
             .unwrap_err();
         match err {
             crate::Error::WrongType { path, .. } => assert_eq!(path, "data.key.fromMe"),
             other => panic!("{other}"),
         }
+    }
+
+    #[test]
+    fn other_fields_of_another_type_are_kept_verbatim() {
+        let e = Event::parse(
+            br#"{"event":"messages.upsert","timestamp":{"s":1},"data":{"key":{"id":"A"},"pushName":7}}"#,
+        )
+        .unwrap();
+        assert!(e.timestamp.is_none());
+        assert_eq!(e.extra.get("timestamp").unwrap().as_str(), r#"{"s":1}"#);
+        let r = record(&e);
+        assert!(r.push_name.is_none());
+        assert_eq!(r.extra.get("pushName").unwrap().as_str(), "7");
     }
 }

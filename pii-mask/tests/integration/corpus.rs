@@ -195,8 +195,12 @@ fn every_corpus_payload_masks_to_the_same_shape_without_personal_data() {
             let before = wa_payload::parse(body).unwrap();
             let after = wa_payload::parse(&out).unwrap_or_else(|e| panic!("{ctx}: reparse: {e}"));
             assert_eq!(before.provider(), after.provider(), "{ctx}");
+            // Contacts aside: two identities can mask to one value (placeholders, or numbers
+            // sharing their visible digits), so a contact routed on its own before masking
+            // may ride with the item it now matches.
             let kinds = |w: &wa_payload::Webhook<'_>| {
                 w.items()
+                    .filter(|i| i.kind != wa_payload::ItemKind::Contact)
                     .map(|i| (i.kind, i.party.role, i.id.map(str::to_owned)))
                     .collect::<Vec<_>>()
             };

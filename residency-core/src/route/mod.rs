@@ -11,10 +11,10 @@
 //!   and their own `contacts[]` entries (metadata kept); sign those with an
 //!   [`EdgeKey`] ([`RegionBody::edge_signature`]).
 //!
-//! The routing path does not build the `wa-payload` model: a validating, allocation-free scan
-//! of the bytes finds the parties (a test over the corpus and property tests over generated
-//! batches check that it agrees exactly with `wa_payload::Webhook::items`). Only a split
-//! parses the body into a `serde_json::Value`.
+//! The routing path does not build the `wa-payload` model: it runs wa-payload's routing
+//! [`scan`](wa_payload::scan), the same code [`wa_payload::parse`] runs before it builds the
+//! model, so the router accepts exactly the bodies `parse` accepts and finds exactly the same
+//! items. A split cuts the original bytes; nothing is re-serialized.
 //!
 //! ```
 //! use bytes::Bytes;
@@ -34,13 +34,12 @@
 //! # Ok::<(), residency_core::route::RouteError>(())
 //! ```
 
-mod json;
-mod scan;
 mod split;
 
 use std::fmt;
 
 use bytes::Bytes;
+use wa_payload::scan::{Position, Scanner};
 use wa_payload::{ItemKind, Provider, Role};
 
 use crate::attribution::{self, Attribution, Basis, Unattributed};
@@ -49,58 +48,19 @@ use crate::country::Country;
 use crate::policy::Policy;
 use crate::region::Region;
 
-use scan::{Loc, Scan, Text};
-
-/// Why a body could not be routed. Messages give byte offsets and field names, never values.
+/// Why a body could not be routed. Messages give positions and field names, never values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RouteError {
-    /// The body is larger than the configured bound.
-    #[error("body of {size} bytes exceeds the limit of {max} bytes")]
-    TooLarge {
-        /// The body's size in bytes.
-        size: usize,
-        /// The configured maximum.
-        max: usize,
-    },
-    /// The body is not valid UTF-8.
-    #[error("body is not valid UTF-8 at byte {offset}")]
-    InvalidUtf8 {
-        /// Offset of the first invalid byte.
-        offset: usize,
-    },
-    /// The body is not valid JSON.
-    #[error("invalid JSON at byte {offset}")]
-    Syntax {
-        /// Offset where the grammar broke.
-        offset: usize,
-    },
-    /// The body nests deeper than the configured bound.
-    #[error("JSON nests deeper than {max} levels at byte {offset}")]
-    TooDeep {
-        /// The configured maximum depth.
-        max: usize,
-        /// Offset of the value that went too deep.
-        offset: usize,
-    },
-    /// The root value is not a JSON object.
-    #[error("body is not a JSON object")]
-    NotAnObject,
-    /// A field the envelope needs is missing (Cloud API `entry`, when there is no `event`).
-    #[error("missing field `{0}`")]
-    MissingField(&'static str),
-    /// The root object has none of the keys that identify a provider (`event` for
-    /// WASenderApi, `object` or `entry` for the Cloud API).
-    #[error("body is neither a Cloud API nor a WASenderApi webhook")]
-    UnknownProvider,
-    /// A field of the envelope has the wrong JSON type.
-    #[error("field `{field}` has the wrong type at byte {offset}")]
-    WrongType {
-        /// The field's name.
-        field: &'static str,
-        /// Offset of the offending value.
-        offset: usize,
-    },
+    /// The body breaks the routing rules (grammar, limits, a routing field's type, two
+    /// providers, conflicting parties, ...): the same error [`wa_payload::parse`] gives.
+    #[error(transparent)]
+    Payload(#[from] wa_payload::Error),
+    /// One element of the body holds items of several regions, and splitting it would copy
+    /// one region's personal data into another's body (a WASender group whose `owner` and
+    /// participants live in different regions).
+    #[error("element `{0}` holds items of several regions and cannot be split")]
+    Inseparable(String),
     /// A mixed batch could not be rebuilt into per-region bodies.
     #[error("cannot rebuild a split body: {0}")]
     Split(&'static str),
@@ -149,41 +109,28 @@ impl Router {
     /// Like [`route`](Self::route), reusing `scratch` across calls so that routing a body
     /// that needs no split allocates only the decision itself.
     pub fn route_with(&self, body: Bytes, scratch: &mut Scratch) -> Result<Decision, RouteError> {
-        let text = self.check(&body)?;
-        scan::scan(text, self.limits.max_depth, &mut scratch.scan)?;
-        let scan = &scratch.scan;
-        let provider = scan.provider.unwrap_or(Provider::CloudApi);
-
+        let scan = scratch.scan.scan(&body, &self.limits)?;
+        let provider = scan.provider();
+        let base = body.as_ptr() as usize;
+        let mut side: Vec<String> = Vec::new();
         let mut regions: Vec<Region> = Vec::new();
-        let mut items = Vec::with_capacity(scan.items.len());
-        for raw in &scan.items {
-            let attribution = if raw.role == Role::Business {
-                Attribution {
-                    country: None,
-                    basis: Basis::Business,
-                    calling_code: None,
-                    reason: None,
-                }
+        let mut items = Vec::with_capacity(scan.len());
+        for item in scan.items() {
+            let party = item.party;
+            let attribution = if party.role == Role::Business {
+                Attribution::business()
             } else {
-                let phone = raw.phone.map(|t| scan.text(text, t));
-                let user_id = raw.user_id.map(|t| scan.text(text, t));
-                match (phone, user_id, raw.lid) {
-                    (None, None, Some(_)) => Attribution {
-                        country: None,
-                        basis: Basis::Default,
-                        calling_code: None,
-                        reason: Some(Unattributed::NoPhone),
-                    },
-                    _ => attribution::attribute(phone, user_id),
+                match (party.phone, party.user_id, party.lid) {
+                    (None, None, Some(_)) => Attribution::unattributed(Unattributed::NoPhone),
+                    (phone, user_id, _) => attribution::attribute(phone, user_id),
                 }
             };
-            let region = if raw.role == Role::Business {
-                self.policy.region_for_business(
-                    raw.waba_id.map(|t| scan.text(text, t)),
-                    raw.phone_number_id.map(|t| scan.text(text, t)),
-                )
-            } else {
-                self.policy.region_for(&attribution)
+            let region = match party.business {
+                Some(b) => self
+                    .policy
+                    .region_for_business(b.waba_id, b.phone_number_id),
+                None if party.role == Role::Business => self.policy.region_for_business(None, None),
+                None => self.policy.region_for(&attribution),
             };
             let region_index = match regions.iter().position(|r| r == region) {
                 Some(i) => i,
@@ -192,15 +139,21 @@ impl Router {
                     regions.len() - 1
                 }
             };
+            let id = item.id.map(|id| text_of(&body, base, id, &mut side));
             items.push(RoutedItem {
-                kind: raw.kind,
-                role: raw.role,
-                id: raw.id,
+                kind: item.kind,
+                role: party.role,
+                id,
                 country: attribution.country,
                 basis: attribution.basis,
                 reason: attribution.reason,
                 region: region_index,
-                loc: raw.loc,
+                pos: Position {
+                    entry: to_u32(item.entry),
+                    change: to_u32(item.change),
+                    slot: item.slot,
+                    index: to_u32(item.index),
+                },
             });
         }
 
@@ -219,17 +172,14 @@ impl Router {
             }],
             _ => {
                 // Only a split needs the elements' byte spans: scan again, recording them.
-                let layout = &mut scratch.layout;
-                layout.record = true;
-                scan::scan(text, self.limits.max_depth, layout)?;
-                split::split(text, layout, &items, &regions)?
+                let layout = scratch.layout.scan_layout(&body, &self.limits)?;
+                split::split(&body, layout.elements(), &items, &regions)?
             }
         };
-        let scan = &scratch.scan;
         Ok(Decision {
             provider,
             body,
-            side: scan.side.clone(),
+            side,
             items,
             regions,
             bodies,
@@ -237,8 +187,8 @@ impl Router {
     }
 
     /// The routable items of `body`, found by the routing scan without building the
-    /// `wa-payload` model: the same items, in the same order, with the same kind, id, party
-    /// and position as [`wa_payload::Webhook::items`] yields for a body that parses.
+    /// `wa-payload` model: the items [`wa_payload::Webhook::items`] yields, from the same
+    /// code.
     ///
     /// ```
     /// use residency_core::route::{Router, Scratch};
@@ -257,44 +207,32 @@ impl Router {
         body: &'s [u8],
         scratch: &'s mut Scratch,
     ) -> Result<impl ExactSizeIterator<Item = wa_payload::Item<'s>> + 's, RouteError> {
-        let text = self.check(body)?;
-        scan::scan(text, self.limits.max_depth, &mut scratch.scan)?;
-        let scan: &'s Scan = &scratch.scan;
-        Ok(scan.items.iter().map(move |raw| {
-            let get = |t: Option<Text>| t.map(|t| scan.text(text, t));
-            let business = (raw.kind == ItemKind::Account).then(|| wa_payload::Business {
-                waba_id: get(raw.waba_id),
-                phone_number_id: get(raw.phone_number_id),
-            });
-            wa_payload::Item {
-                kind: raw.kind,
-                id: get(raw.id),
-                party: wa_payload::Party {
-                    role: raw.role,
-                    phone: get(raw.phone),
-                    user_id: get(raw.user_id),
-                    lid: get(raw.lid),
-                    business,
-                },
-                entry: raw.loc.entry as usize,
-                change: raw.loc.change as usize,
-                index: raw.loc.index as usize,
-                field: get(raw.field),
-            }
-        }))
+        let scan = scratch.scan.scan(body, &self.limits)?;
+        Ok(scan.items())
     }
+}
 
-    fn check<'b>(&self, body: &'b [u8]) -> Result<&'b str, RouteError> {
-        if body.len() > self.limits.max_body_bytes {
-            return Err(RouteError::TooLarge {
-                size: body.len(),
-                max: self.limits.max_body_bytes,
-            });
-        }
-        std::str::from_utf8(body).map_err(|e| RouteError::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        })
+/// A string of a decision: a span of its body, or an index into its own decoded strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Text {
+    Span(u32, u32),
+    Side(u32),
+}
+
+/// Where `s` (a string the scan gave for `body`) lives: a span when it points into the body,
+/// else a copy (it was decoded from escapes).
+fn text_of(body: &[u8], base: usize, s: &str, side: &mut Vec<String>) -> Text {
+    let start = (s.as_ptr() as usize).wrapping_sub(base);
+    let end = start.wrapping_add(s.len());
+    if end <= body.len() && body.get(start..end) == Some(s.as_bytes()) {
+        return Text::Span(to_u32(start), to_u32(end));
     }
+    side.push(s.to_owned());
+    Text::Side(to_u32(side.len() - 1))
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Default for Router {
@@ -306,20 +244,10 @@ impl Default for Router {
 /// Buffers a router reuses across calls ([`Router::route_with`]).
 ///
 /// `Debug` shows sizes only: the buffers can hold decoded strings of the last body.
-#[derive(Default, Clone)]
+#[derive(Debug, Default, Clone)]
 pub struct Scratch {
-    scan: Scan,
-    layout: Scan,
-}
-
-impl fmt::Debug for Scratch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Scratch")
-            .field("items", &self.scan.items.len())
-            .field("decoded_strings", &self.scan.side.len())
-            .field("layout_elements", &self.layout.layout.len())
-            .finish()
-    }
+    scan: Scanner,
+    layout: Scanner,
 }
 
 /// The routing decision for one body.
@@ -344,7 +272,7 @@ struct RoutedItem {
     basis: Basis,
     reason: Option<Unattributed>,
     region: usize,
-    loc: Loc,
+    pos: Position,
 }
 
 impl Decision {
@@ -411,7 +339,7 @@ impl Decision {
 
     fn text(&self, t: Text) -> &str {
         match t {
-            Text::Raw(a, b) => self
+            Text::Span(a, b) => self
                 .body
                 .get(a as usize..b as usize)
                 .and_then(|s| std::str::from_utf8(s).ok())

@@ -1,71 +1,62 @@
 //! Splitting a mixed batch into one body per region, by splicing the original bytes.
 //!
-//! A second pass of the routing scan records the byte span of every element of the arrays a
-//! split thins out (entries, changes, the five item arrays, contacts, WASender's record
-//! arrays). Each region's body is then the original body with the other regions' elements
-//! cut out, commas included: what it keeps is **byte for byte** what was received (no
-//! re-serialization, so escapes and number formats are untouched), metadata and every other
-//! field included. Contacts stay with the items whose party they describe, matched by
-//! `wa_id` or `user_id`, never by index; changes and entries left without items are cut.
+//! A second routing scan records the byte span of every element of the arrays a split thins
+//! out (entries, changes, every item array, contacts, history chunks and threads, WASender's
+//! record, key and participant arrays). Each region's body is then the original body with
+//! the other regions' elements cut out, commas included: what it keeps is **byte for byte**
+//! what was received (no re-serialization, so escapes and number formats are untouched),
+//! metadata and every other field included. A contact stays with the item whose party it
+//! describes (matched by the scan by `wa_id` or `user_id`, never by index); changes, entries,
+//! chunks and threads left without items are cut.
+//!
+//! An element that is itself an item and also holds items of other regions (a WASender
+//! group whose `owner` lives in one region and some participants in another) cannot be
+//! split without copying one person's data into another region's body: that body is
+//! refused ([`RouteError::Inseparable`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bytes::Bytes;
+use wa_payload::Slot;
+use wa_payload::scan::{Container, Element, Position};
 
-use super::scan::{Container, Elem, Loc, Scan, Slot};
 use super::{RegionBody, RouteError, RoutedItem};
 use crate::region::Region;
 
-const ITEM_SLOTS: [Slot; 5] = [
-    Slot::Messages,
-    Slot::Statuses,
-    Slot::Calls,
-    Slot::Echoes,
-    Slot::UserPreferences,
-];
-
 /// One body per region, in the order of `regions`.
 ///
-/// `scan` must be a scan of `text` made with its layout recorded, and `items` the routed
-/// items of that scan (same order).
+/// `elements` must come from a layout scan of `body`, and `items` be the routed items of a
+/// scan of the same body (same order).
 pub(super) fn split(
-    text: &str,
-    scan: &Scan,
+    body: &Bytes,
+    elements: &[Element],
     items: &[RoutedItem],
     regions: &[Region],
 ) -> Result<Vec<RegionBody>, RouteError> {
-    if scan.items.len() != items.len() {
-        return Err(RouteError::Split("the layout scan found other items"));
-    }
+    check_separable(items)?;
     // Each array's elements, in index order.
-    let mut arrays: BTreeMap<Container, Vec<&Elem>> = BTreeMap::new();
-    for elem in &scan.layout {
-        arrays.entry(elem.container).or_default().push(elem);
+    let mut arrays: BTreeMap<Container, Vec<&Element>> = BTreeMap::new();
+    for element in elements {
+        arrays.entry(element.container).or_default().push(element);
     }
-    for elems in arrays.values_mut() {
-        elems.sort_by_key(|e| e.index);
+    for elements in arrays.values_mut() {
+        elements.sort_by_key(|e| e.index);
     }
-    let region_at: HashMap<Loc, usize> = items.iter().map(|i| (i.loc, i.region)).collect();
+    let region_at: HashMap<Position, usize> = items.iter().map(|i| (i.pos, i.region)).collect();
 
     let mut bodies = Vec::with_capacity(regions.len());
     for (r, region) in regions.iter().enumerate() {
+        let keep = Keep::new(items, r);
         let mut cuts = Vec::new();
-        if scan.provider == Some(wa_payload::Provider::Wasender) {
-            for (container, elems) in &arrays {
-                if let Container::Wa(slot) = *container {
-                    prune(elems, &mut cuts, |el| {
-                        region_at.get(&wa_loc(slot, el.index)) == Some(&r)
-                    });
-                }
-            }
-        } else {
-            cloud_cuts(text, scan, items, &arrays, &region_at, r, &mut cuts);
+        for (container, elements) in &arrays {
+            prune(elements, &mut cuts, |el| {
+                keep.element(*container, el, |pos| region_at.get(pos) == Some(&r))
+            });
         }
         cuts.sort_unstable();
-        let body = splice(text.as_bytes(), &cuts);
         bodies.push(RegionBody {
             region: region.clone(),
-            body: Bytes::from(body),
+            body: Bytes::from(splice(body, &cuts)),
             items: items.iter().filter(|i| i.region == r).count(),
             unchanged: false,
         });
@@ -73,83 +64,153 @@ pub(super) fn split(
     Ok(bodies)
 }
 
-fn wa_loc(slot: Slot, index: u32) -> Loc {
-    Loc {
-        entry: 0,
-        change: 0,
-        slot,
-        index,
+/// The containers holding an item of one region: which entries, changes, history chunks and
+/// threads, and WASender `data` elements to keep.
+struct Keep {
+    entries: HashSet<u32>,
+    changes: HashSet<(u32, u32)>,
+    chunks: HashSet<(u32, u32, u32)>,
+    threads: HashSet<(u32, u32, u32, u32)>,
+    data: HashSet<u32>,
+}
+
+impl Keep {
+    fn new(items: &[RoutedItem], r: usize) -> Self {
+        let mut keep = Self {
+            entries: HashSet::new(),
+            changes: HashSet::new(),
+            chunks: HashSet::new(),
+            threads: HashSet::new(),
+            data: HashSet::new(),
+        };
+        for item in items.iter().filter(|i| i.region == r) {
+            let Position {
+                entry,
+                change,
+                slot,
+                index,
+            } = item.pos;
+            keep.entries.insert(entry);
+            keep.changes.insert((entry, change));
+            match slot {
+                Slot::History { chunk, thread } => {
+                    keep.chunks.insert((entry, change, chunk));
+                    keep.threads.insert((entry, change, chunk, thread));
+                }
+                Slot::Thread { chunk } => {
+                    keep.chunks.insert((entry, change, chunk));
+                    keep.threads.insert((entry, change, chunk, index));
+                }
+                _ => {}
+            }
+            if let Some(i) = data_index(item.pos) {
+                keep.data.insert(i);
+            }
+        }
+        keep
+    }
+
+    /// Whether this region's body keeps `el` of `container`; `owns(pos)` tells whether the
+    /// item at `pos` is this region's.
+    fn element(
+        &self,
+        container: Container,
+        el: &Element,
+        owns: impl Fn(&Position) -> bool,
+    ) -> bool {
+        let at = |entry, change, slot| Position {
+            entry,
+            change,
+            slot,
+            index: el.index,
+        };
+        let wa = |slot| Position {
+            entry: 0,
+            change: 0,
+            slot,
+            index: el.index,
+        };
+        match container {
+            Container::Entries => self.entries.contains(&el.index),
+            Container::Changes { entry } => self.changes.contains(&(entry, el.index)),
+            Container::Items {
+                entry,
+                change,
+                slot,
+            } => owns(&at(entry, change, slot)),
+            Container::Contacts { .. } => el.rides_with.as_ref().is_some_and(owns),
+            Container::History { entry, change } => {
+                self.chunks.contains(&(entry, change, el.index))
+            }
+            Container::Threads {
+                entry,
+                change,
+                chunk,
+            } => self.threads.contains(&(entry, change, chunk, el.index)),
+            Container::Data => self.data.contains(&el.index),
+            Container::Messages { parent } => owns(&wa(Slot::WaMessages { parent })),
+            Container::Keys { parent } => owns(&wa(Slot::WaKeys { parent })),
+            Container::Participants { parent } => owns(&wa(Slot::WaParticipants { parent })),
+            // A container this version does not know is kept whole: never cut blind.
+            _ => true,
+        }
     }
 }
 
-/// The cuts that leave region `r`'s part of a Cloud API body.
-fn cloud_cuts(
-    text: &str,
-    scan: &Scan,
-    items: &[RoutedItem],
-    arrays: &BTreeMap<Container, Vec<&Elem>>,
-    region_at: &HashMap<Loc, usize>,
-    r: usize,
-    cuts: &mut Vec<(u32, u32)>,
-) {
-    // The changes holding an item of region `r`, and the ids of those items' parties.
-    let mut changes: HashSet<(u32, u32)> = HashSet::new();
-    let mut ids: HashMap<(u32, u32), HashSet<&str>> = HashMap::new();
-    for (item, raw) in items.iter().zip(&scan.items) {
-        if item.region != r {
-            continue;
+/// The index in WASender `data` (an array) an item belongs to.
+fn data_index(pos: Position) -> Option<u32> {
+    match pos.slot {
+        Slot::WaData => Some(pos.index),
+        Slot::WaMessages { parent } | Slot::WaKeys { parent } | Slot::WaParticipants { parent } => {
+            parent
         }
-        let at = (item.loc.entry, item.loc.change);
-        changes.insert(at);
-        let party = ids.entry(at).or_default();
-        for t in [raw.phone, raw.user_id].into_iter().flatten() {
-            party.insert(scan.text(text, t));
-        }
+        _ => None,
     }
-    let entries: HashSet<u32> = changes.iter().map(|&(e, _)| e).collect();
-    let none = Vec::new();
+}
 
-    prune(
-        arrays.get(&Container::Entries).unwrap_or(&none),
-        cuts,
-        |el| entries.contains(&el.index),
-    );
-    for &e in &entries {
-        prune(
-            arrays.get(&Container::Changes(e)).unwrap_or(&none),
-            cuts,
-            |el| changes.contains(&(e, el.index)),
-        );
-    }
-    for &(e, c) in &changes {
-        for slot in ITEM_SLOTS {
-            if let Some(elems) = arrays.get(&Container::Items(e, c, slot)) {
-                prune(elems, cuts, |el| {
-                    let loc = Loc {
-                        entry: e,
-                        change: c,
-                        slot,
-                        index: el.index,
-                    };
-                    region_at.get(&loc) == Some(&r)
-                });
+/// Refuses a body where an item that is a whole WASender element (or `data` itself) shares
+/// that element with items of another region.
+fn check_separable(items: &[RoutedItem]) -> Result<(), RouteError> {
+    // For each element (a `data` index, or `None` for `data` itself): the region of the item
+    // that is the element itself, and whether another region's item sits inside it.
+    let mut whole: HashMap<Option<u32>, usize> = HashMap::new();
+    for item in items {
+        match item.pos.slot {
+            Slot::WaData => {
+                whole.insert(Some(item.pos.index), item.region);
             }
-        }
-        if let Some(contacts) = arrays.get(&Container::Contacts(e, c)) {
-            let mine = ids.get(&(e, c));
-            prune(contacts, cuts, |el| {
-                el.ids
-                    .iter()
-                    .flatten()
-                    .any(|&t| mine.is_some_and(|m| m.contains(scan.text(text, t))))
-            });
+            Slot::WaWhole => {
+                whole.insert(None, item.region);
+            }
+            _ => {}
         }
     }
+    if whole.is_empty() {
+        return Ok(());
+    }
+    for item in items {
+        let element = match item.pos.slot {
+            Slot::WaMessages { parent }
+            | Slot::WaKeys { parent }
+            | Slot::WaParticipants { parent } => parent,
+            _ => continue,
+        };
+        if let Some(&region) = whole.get(&element)
+            && region != item.region
+        {
+            let path = match element {
+                Some(i) => format!("data[{i}]"),
+                None => "data".to_owned(),
+            };
+            return Err(RouteError::Inseparable(path));
+        }
+    }
+    Ok(())
 }
 
 /// Adds the cuts that remove the elements `keep` rejects from one array, each with one
 /// adjacent comma, so the rest stays valid JSON. An array left empty becomes `[]`.
-fn prune(elems: &[&Elem], cuts: &mut Vec<(u32, u32)>, keep: impl Fn(&Elem) -> bool) {
+fn prune(elems: &[&Element], cuts: &mut Vec<(usize, usize)>, keep: impl Fn(&Element) -> bool) {
     let kept: Vec<bool> = elems.iter().map(|e| keep(e)).collect();
     let (Some(first), Some(last)) = (elems.first(), elems.last()) else {
         return;
@@ -158,7 +219,7 @@ fn prune(elems: &[&Elem], cuts: &mut Vec<(u32, u32)>, keep: impl Fn(&Elem) -> bo
         cuts.push((first.start, last.end));
         return;
     }
-    let mut prev_kept_end: Option<u32> = None;
+    let mut prev_kept_end: Option<usize> = None;
     let mut i = 0;
     while let Some(elem) = elems.get(i) {
         if kept.get(i) == Some(&true) {
@@ -181,15 +242,16 @@ fn prune(elems: &[&Elem], cuts: &mut Vec<(u32, u32)>, keep: impl Fn(&Elem) -> bo
     }
 }
 
-/// `bytes` without the sorted, disjoint `cuts`.
-fn splice(bytes: &[u8], cuts: &[(u32, u32)]) -> Vec<u8> {
-    let removed: usize = cuts.iter().map(|&(a, b)| (b - a) as usize).sum();
-    let mut out = Vec::with_capacity(bytes.len().saturating_sub(removed));
+/// `bytes` without the sorted `cuts`; a cut inside one already made is skipped.
+fn splice(bytes: &[u8], cuts: &[(usize, usize)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0usize;
     for &(a, b) in cuts {
-        let (a, b) = (a as usize, b as usize);
         if a >= at {
             out.extend_from_slice(bytes.get(at..a).unwrap_or_default());
+            at = b;
+        } else if b > at {
+            // Overlapping cuts never come from one scan; keep the output valid regardless.
             at = b;
         }
     }
@@ -201,23 +263,23 @@ fn splice(bytes: &[u8], cuts: &[(u32, u32)]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn elems(spans: &[(u32, u32)]) -> Vec<Elem> {
+    fn elements(spans: &[(usize, usize)]) -> Vec<Element> {
         spans
             .iter()
             .enumerate()
-            .map(|(i, &(start, end))| Elem {
+            .map(|(i, &(start, end))| Element {
                 container: Container::Entries,
                 index: u32::try_from(i).unwrap(),
                 start,
                 end,
-                ids: [None, None],
+                rides_with: None,
             })
             .collect()
     }
 
-    fn cut(src: &str, spans: &[(u32, u32)], keep: &[u32]) -> String {
-        let owned = elems(spans);
-        let refs: Vec<&Elem> = owned.iter().collect();
+    fn cut(src: &str, spans: &[(usize, usize)], keep: &[u32]) -> String {
+        let owned = elements(spans);
+        let refs: Vec<&Element> = owned.iter().collect();
         let mut cuts = Vec::new();
         prune(&refs, &mut cuts, |el| keep.contains(&el.index));
         cuts.sort_unstable();
@@ -244,5 +306,10 @@ mod tests {
             let v: serde_json::Value = serde_json::from_str(&got).unwrap();
             assert_eq!(v.as_array().unwrap().len(), keep.len());
         }
+    }
+
+    #[test]
+    fn nested_cuts_inside_a_cut_are_skipped() {
+        assert_eq!(splice(b"[a,[b,c],d]", &[(2, 8), (4, 6)]), b"[a,d]".to_vec());
     }
 }

@@ -40,16 +40,40 @@ fn wrong_type_names_the_path() {
 
 #[test]
 fn wrong_type_with_string_value_does_not_echo_it() {
-    let body = br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"id":"b","context":{"forwarded":"4915112345678"}}]}}]}]}"#;
+    let body = br#"{"event":"messages.upsert","data":{"key":{"id":"b","fromMe":"4915112345678"}}}"#;
     match err(body) {
-        Error::WrongType { path, .. } => {
-            assert_eq!(
-                path,
-                "entry[0].changes[0].value.messages[0].context.forwarded"
-            )
+        Error::WrongType { path, expected, .. } => {
+            assert_eq!(path, "data.key.fromMe");
+            assert_eq!(expected, "a boolean");
         }
         other => panic!("{other}"),
     }
+}
+
+#[test]
+fn fields_routing_does_not_read_keep_any_type() {
+    // `context.forwarded` should be a boolean and `timestamp` a string or number; neither
+    // decides a party, so another JSON type is kept verbatim instead of refusing the body.
+    let body = br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"id":"b","from":"4915112345678","timestamp":{"t":1},"context":{"forwarded":"yes"}}]}}]}]}"#;
+    let w = wa_payload::parse(body).unwrap();
+    let n = w.cloud().unwrap();
+    let msg = &n.entries()[0].changes()[0]
+        .value
+        .as_ref()
+        .unwrap()
+        .messages
+        .as_ref()
+        .unwrap()[0];
+    assert!(msg.timestamp.is_none());
+    assert_eq!(msg.extra.get("timestamp").unwrap().as_str(), r#"{"t":1}"#);
+    let ctx = msg.context.as_ref().unwrap();
+    assert!(ctx.forwarded.is_none());
+    assert_eq!(ctx.extra.get("forwarded").unwrap().as_str(), r#""yes""#);
+    let back: serde_json::Value = serde_json::to_value(&w).unwrap();
+    assert_eq!(
+        back,
+        serde_json::from_slice::<serde_json::Value>(body).unwrap()
+    );
 }
 
 #[test]
@@ -97,10 +121,7 @@ fn non_object_roots() {
 
 #[test]
 fn oversized_body() {
-    let limits = Limits {
-        max_body_bytes: 64,
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_body_bytes(64);
     let body = format!(r#"{{"event":"x","data":"{}"}}"#, "a".repeat(100));
     let e = wa_payload::parse_with(body.as_bytes(), &limits).unwrap_err();
     assert_eq!(
@@ -111,7 +132,7 @@ fn oversized_body() {
         }
     );
     // The default bound is Meta's 3 MB.
-    assert_eq!(Limits::default().max_body_bytes, 3 * 1024 * 1024);
+    assert_eq!(Limits::default().max_body_bytes(), 3 * 1024 * 1024);
     let big = format!(
         r#"{{"event":"x","data":"{}"}}"#,
         "a".repeat(3 * 1024 * 1024)
@@ -136,25 +157,19 @@ fn deep_nesting() {
     // Brackets inside strings do not count.
     let body = format!(r#"{{"event":"x","data":"{}"}}"#, "[".repeat(100));
     assert!(wa_payload::parse(body.as_bytes()).is_ok());
-    // A raised bound is honoured: deep raw data is kept verbatim.
-    let limits = Limits {
-        max_depth: 1000,
-        ..Limits::default()
+    // A raised bound is honoured up to the typed model's own ceiling.
+    let limits = Limits::default().with_max_depth(1000);
+    assert_eq!(limits.max_depth(), Limits::MAX_DEPTH);
+    let deep = |n: usize| {
+        format!(
+            r#"{{"event":"messages.upsert","data":{{"messages":{}{{}}{}}}}}"#,
+            r#"{"message":"#.repeat(n),
+            "}".repeat(n)
+        )
     };
-    let body = format!(
-        r#"{{"event":"x","data":{}{}}}"#,
-        "[".repeat(500),
-        "]".repeat(500)
-    );
-    assert!(wa_payload::parse_with(body.as_bytes(), &limits).is_ok());
-    // Deep typed data beyond serde_json's own recursion limit fails cleanly.
-    let body = format!(
-        r#"{{"event":"messages.upsert","data":{{"messages":{}{{}}{}}}}}"#,
-        r#"{"message":"#.repeat(200),
-        "}".repeat(200)
-    );
-    let e = wa_payload::parse_with(body.as_bytes(), &limits).unwrap_err();
-    assert!(matches!(e, Error::TooDeep { .. }), "{e}");
+    assert!(wa_payload::parse_with(deep(90).as_bytes(), &limits).is_ok());
+    let e = wa_payload::parse_with(deep(200).as_bytes(), &limits).unwrap_err();
+    assert!(matches!(e, Error::TooDeep { limit: 100, .. }), "{e}");
 }
 
 #[test]
@@ -173,8 +188,8 @@ fn wasender_wrong_data_shape_names_data_path() {
         Error::WrongType { path, .. } => assert_eq!(path, "data.messages[0].key.id"),
         other => panic!("{other}"),
     }
-    match err(br#"{"event":"messages.upsert","data":"4915112345678"}"#) {
-        Error::WrongType { path, .. } => assert_eq!(path, "data"),
+    match err(br#"{"event":"group-participants.update","data":{"participants":[4915112345678]}}"#) {
+        Error::WrongType { path, .. } => assert_eq!(path, "data.participants[0]"),
         other => panic!("{other}"),
     }
 }
