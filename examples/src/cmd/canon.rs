@@ -4,19 +4,23 @@
 //! (duplicate keys, lone surrogates, numbers beyond a double, NaN or infinities, bad syntax)
 //! is bad input: exit 2 with the reason and byte position on stderr.
 
-use std::io::{self, Write};
+use std::path::PathBuf;
 
-use crate::cli::{CliError, CmdResult, Outcome, parse_args, read_input};
+use crate::cli::{CliError, CmdResult, Outcome, read_input, write_stdout};
+
+/// Arguments of `residency canon`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// One JSON document; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> CmdResult {
-    let parsed = parse_args("canon", args, &[])?;
-    let input = read_input(parsed.input_path("canon")?)?;
+pub fn run(args: Args) -> CmdResult {
+    let input = read_input(args.file.as_deref())?;
     let canonical = archive_hash::canonicalize(&input)
         .map_err(|e| CliError::new(format!("cannot canonicalize input: {e}")))?;
-    let mut out = io::stdout().lock();
-    out.write_all(&canonical)
-        .and_then(|()| out.flush())
-        .map_err(|_| CliError::new("cannot write output"))?;
+    write_stdout(&canonical)?;
     Ok(Outcome::Success)
 }

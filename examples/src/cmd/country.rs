@@ -11,11 +11,18 @@ use std::io::{self, BufWriter, Write};
 use residency_core::Policy;
 use residency_core::attribution::attribute_phone;
 
-use crate::cli::{CliError, CmdResult, Outcome, parse_args, read_input};
+use crate::cli::{CliError, CmdResult, Outcome, read_input};
+
+/// Arguments of `residency country`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Phone numbers, with or without `+`; without any, one per line is read from stdin.
+    #[arg(value_name = "NUMBER")]
+    pub numbers: Vec<String>,
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> CmdResult {
-    let parsed = parse_args("country", args, &[])?;
+pub fn run(args: Args) -> CmdResult {
     let policy = Policy::seed();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -28,14 +35,14 @@ pub fn run(args: &[String]) -> CmdResult {
         };
         res.map_err(|_| CliError::new("cannot write output"))
     };
-    if parsed.positional.is_empty() {
+    if args.numbers.is_empty() {
         let input = read_input(None)?;
         let text = String::from_utf8_lossy(&input);
         for line in text.lines().filter(|l| !l.trim().is_empty()) {
             answer(line)?;
         }
     } else {
-        for raw in &parsed.positional {
+        for raw in &args.numbers {
             answer(raw)?;
         }
     }

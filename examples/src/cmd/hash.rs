@@ -7,30 +7,39 @@
 //! for a comparison gets told the comparison is impossible. FILE may be `-` (or absent) for
 //! stdin. Input larger than [`MAX_INPUT`] is refused.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::path::PathBuf;
 
-use archive_hash::{Hasher, Sha256};
+use archive_hash::{DigestParseError, Hasher, Sha256};
 
-use crate::cli::{CliError, CmdResult, MAX_INPUT, Outcome, parse_args};
+use crate::cli::{CliError, CmdResult, MAX_INPUT, Outcome, is_stdin, read_error};
+
+/// Arguments of `residency hash`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The checksum to compare with: 64 hex digits (media endpoint) or 44 base64 characters
+    /// (webhook); exit 1 when the file differs.
+    #[arg(long, value_name = "VALUE", value_parser = parse_expect)]
+    pub expect: Option<Sha256>,
+    /// The file to hash; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `--expect`'s value, surrounding whitespace ignored.
+fn parse_expect(value: &str) -> Result<Sha256, DigestParseError> {
+    value.trim().parse()
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> CmdResult {
-    let parsed = parse_args("hash", args, &[("expect", true)])?;
-    let expect = parsed
-        .value("expect")
-        .map(|v| {
-            v.trim().parse::<Sha256>().map_err(|e| {
-                CliError::usage("hash", format_args!("--expect is not a sha-256 value: {e}"))
-            })
-        })
-        .transpose()?;
+pub fn run(args: Args) -> CmdResult {
     let mut hasher = Hasher::new().with_limit(MAX_INPUT);
-    let res = match parsed.input_path("hash")? {
-        None | Some("-") => hasher.read_from(&mut io::stdin().lock()),
+    let res = match args.file.as_deref() {
+        p if is_stdin(p) => hasher.read_from(&mut io::stdin().lock()),
+        None => Ok(0),
         Some(path) => {
-            let mut file = std::fs::File::open(path)
-                .map_err(|e| CliError::new(format!("cannot read input: {}", e.kind())))?;
-            hasher.read_from(&mut file as &mut dyn Read)
+            let mut file = std::fs::File::open(path).map_err(|e| read_error(&e))?;
+            hasher.read_from(&mut file)
         }
     };
     res.map_err(|e| CliError::new(format!("cannot hash input: {e}")))?;
@@ -47,9 +56,9 @@ pub fn run(args: &[String]) -> CmdResult {
     )
     .and_then(|()| out.flush())
     .map_err(|_| CliError::new("cannot write output"))?;
-    match expect {
+    match args.expect {
         Some(want) if want != digest.sha256 => {
-            eprintln!("residency: hash: checksum mismatch");
+            let _ = writeln!(io::stderr(), "residency: hash: checksum mismatch");
             Ok(Outcome::Negative)
         }
         _ => Ok(Outcome::Success),

@@ -46,6 +46,16 @@ fn no_country_prints_a_dash_and_the_default_region() {
 }
 
 #[test]
+fn a_number_written_as_a_flag_is_not_echoed() {
+    for arg in ["--4915112345678", "-4915112345678", "--4915112345678=1"] {
+        let run = residency(&["country", arg], b"");
+        assert_eq!(run.code, 2, "{arg}");
+        assert!(run.stdout.is_empty());
+        assert_eq!(run.stderr, "usage: residency country: unexpected option\n");
+    }
+}
+
+#[test]
 fn flags_are_usage_errors_without_personal_data() {
     let run = residency(&["country", "--default", "4915123456789"], b"");
     assert_eq!(run.code, 2);
