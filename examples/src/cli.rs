@@ -21,6 +21,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use crate::cmd;
 
 /// Largest input the CLI reads, file or stdin: 64 MiB (media files for `hash` included).
+/// `country` reads stdin line by line and has no limit.
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// The `residency` command line.
