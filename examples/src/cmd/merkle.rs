@@ -1,10 +1,12 @@
 //! `residency merkle root|inclusion --index I|consistency --old M [FILE]`: an RFC 6962
 //! Merkle tree over the leaves read from stdin (or FILE).
 //!
-//! Each input line is one leaf's **data** in hex (any case; an empty line is an empty
-//! leaf), hashed as `SHA-256(0x00 || data)`, the convention of the RFC 6962 test vectors
-//! (`leaf_inputs_hex`). A final newline does not start another leaf. The tree size is the
-//! number of lines.
+//! Each input line is one leaf's **data** in hex (digits `0-9`, `a-f`, `A-F` only, an even
+//! number of them; an empty line is an empty leaf), hashed as `SHA-256(0x00 || data)`, the
+//! convention of the RFC 6962 test vectors (`leaf_inputs_hex`). Spaces or tabs around a
+//! leaf and a `\r` before the newline are ignored. A final newline does not start another
+//! leaf. The tree size is the number of lines. A line that is not hex is bad input: exit 2
+//! with one stderr line naming its number, never its content.
 //!
 //! - `root` prints the root (the empty tree's root for no input).
 //! - `inclusion --index I` prints the audit path of leaf `I` (0-based), one hash per line.
@@ -61,9 +63,11 @@ pub enum Mode {
 fn decode_hex(line: &str, number: usize) -> Result<Vec<u8>, CliError> {
     let bad = || CliError::new(format!("line {number} is not an even-length hex string"));
     let b = line.as_bytes();
-    if !b.len().is_multiple_of(2) {
+    if !b.len().is_multiple_of(2) || !b.iter().all(u8::is_ascii_hexdigit) {
         return Err(bad());
     }
+    // Only hex digits are left, so each pair parses; `+a`, which `from_str_radix` would
+    // take for 0x0a, was refused above.
     b.chunks_exact(2)
         .map(|pair| {
             std::str::from_utf8(pair)
@@ -130,9 +134,23 @@ mod tests {
         assert_eq!(read_log(b"\n").unwrap().len(), 1);
         assert_eq!(read_log(b"00\n10").unwrap().len(), 2);
         assert_eq!(read_log(b"00\r\nAB\n").unwrap().len(), 2);
+        assert_eq!(read_log(b" 0aFf\t\n").unwrap().len(), 1);
         let e = read_log(b"00\nxyz\n").err().unwrap();
         assert_eq!(e.to_string(), "line 2 is not an even-length hex string");
         assert!(read_log(b"0\n").is_err());
         assert!(read_log("é\n".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn signs_and_prefixes_are_not_hex() {
+        for bad in ["+a", "-a", "0x", "+0", "a+", " +f", "0a +b", "é0"] {
+            let e = decode_hex(bad.trim(), 7).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "line 7 is not an even-length hex string",
+                "{bad}"
+            );
+        }
+        assert_eq!(decode_hex("00ff7F", 1).unwrap(), [0x00, 0xff, 0x7f]);
     }
 }

@@ -229,6 +229,38 @@ fn merkle_bad_input_and_usage() {
 }
 
 #[test]
+fn merkle_rejects_leaves_that_are_not_hex_digits() {
+    // `+a` used to be read as 0x0a (`u8::from_str_radix` accepts a sign).
+    for (leaf, line) in [
+        ("+a", 2),
+        ("-1", 2),
+        ("0x", 2),
+        ("+0a1", 2),
+        ("a+", 2),
+        ("4915112345678+", 2),
+    ] {
+        let input = format!("00\n{leaf}\n01\n");
+        for args in [
+            &["merkle", "root"][..],
+            &["merkle", "inclusion", "--index", "0"],
+        ] {
+            let run = residency(args, input.as_bytes());
+            assert_eq!(run.code, 2, "{leaf}");
+            assert!(run.stdout.is_empty(), "{leaf}");
+            assert_eq!(
+                run.stderr,
+                format!("residency: line {line} is not an even-length hex string\n"),
+                "{leaf}"
+            );
+            assert!(!run.stderr.contains(leaf), "{leaf}");
+        }
+    }
+    // Hex of either case, with blanks around, is fine.
+    let run = residency(&["merkle", "root"], b"00\n 0aFF\t\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
 fn merkle_empty_input_is_the_empty_tree() {
     let run = residency(&["merkle", "root"], b"");
     assert_eq!(
