@@ -20,8 +20,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd;
 
-/// Largest input the CLI reads, file or stdin: 64 MiB (media files for `hash` included).
-/// `country` reads stdin line by line and has no limit.
+/// Largest input the whole-document commands read, file or stdin: 64 MiB. `hash` streams
+/// and has no limit; `country` reads stdin line by line.
 pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 
 /// The `residency` command line.

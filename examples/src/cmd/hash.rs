@@ -1,18 +1,22 @@
-//! `residency hash [--expect VALUE] FILE`: streaming SHA-256 of a media file.
+//! `residency hash [--expect VALUE] [FILE]`: streaming SHA-256 of a media file of any size.
 //!
 //! Prints `HEX BASE64 SIZE` (one line). With `--expect VALUE` (64 hex digits, as the media
 //! endpoint returns, or 44 base64 characters, as the Cloud API webhook sends) it exits 0 when
 //! the file matches and 1 when it does not. A malformed `--expect` value is bad input (exit
 //! 2): unlike the archive, which records such a value as "unverifiable", an operator asking
 //! for a comparison gets told the comparison is impossible. FILE may be `-` (or absent) for
-//! stdin. Input larger than [`MAX_INPUT`] is refused.
+//! stdin.
+//!
+//! The input streams through [`archive_hash::Hasher`] (64 KiB reads), so memory stays
+//! constant and no size limit applies: WhatsApp documents reach 100 MB and archives more. A
+//! service that must bound what it accepts sets [`Hasher::with_limit`].
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 
 use archive_hash::{DigestParseError, Hasher, Sha256};
 
-use crate::cli::{CliError, CmdResult, MAX_INPUT, Outcome, is_stdin, read_error};
+use crate::cli::{CliError, CmdResult, Outcome, is_stdin, read_error};
 
 /// Arguments of `residency hash`.
 #[derive(Debug, clap::Args)]
@@ -33,7 +37,7 @@ fn parse_expect(value: &str) -> Result<Sha256, DigestParseError> {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> CmdResult {
-    let mut hasher = Hasher::new().with_limit(MAX_INPUT);
+    let mut hasher = Hasher::new();
     let res = match args.file.as_deref() {
         p if is_stdin(p) => hasher.read_from(&mut io::stdin().lock()),
         None => Ok(0),

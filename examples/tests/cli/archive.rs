@@ -260,6 +260,59 @@ fn merkle_rejects_leaves_that_are_not_hex_digits() {
     assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn hash_streams_files_beyond_the_old_64_mib_limit() {
+    use sha2::Digest as _;
+    use std::io::Write as _;
+
+    // 64 MiB + 1 byte, refused before; a pattern that is not all zeros.
+    let len = 64 * 1024 * 1024 + 1;
+    let file = TempFile(std::env::temp_dir().join(format!(
+        "residency-hash-{}-{:?}.bin",
+        std::process::id(),
+        std::thread::current().id()
+    )));
+    let mut oracle = sha2::Sha256::new();
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file.0).unwrap());
+        let block: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(block.len());
+            out.write_all(&block[..n]).unwrap();
+            oracle.update(&block[..n]);
+            left -= n;
+        }
+        out.flush().unwrap();
+    }
+    let want = archive_hash::Sha256::from_bytes(oracle.finalize().into());
+    let run = residency(
+        &[
+            "hash",
+            "--expect",
+            &want.to_base64(),
+            file.0.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.text(),
+        format!("{} {} {len}\n", want.to_hex(), want.to_base64())
+    );
+}
+
 #[test]
 fn merkle_empty_input_is_the_empty_tree() {
     let run = residency(&["merkle", "root"], b"");
