@@ -314,6 +314,30 @@ fn hash_streams_files_beyond_the_old_64_mib_limit() {
 }
 
 #[test]
+fn canon_streams_long_output_identical_to_the_library() {
+    // Several write chunks, output longer than the input (`1e20` is written in full), keys
+    // to sort at every level.
+    let mut doc = String::from("{\"z\":[");
+    for i in 0..20_000 {
+        if i > 0 {
+            doc.push(',');
+        }
+        doc.push_str(&format!(
+            r#"{{"n":1e20,"s":"\u00e9{i}\n","b":[{i},-0,0.5e1],"a":{{"y":null,"x":true}}}}"#
+        ));
+    }
+    doc.push_str("],\"a\":1}");
+    let want = archive_hash::canonicalize(doc.as_bytes()).unwrap();
+    assert!(want.len() > doc.len() && want.len() > 4 * archive_hash::jcs::WRITE_CHUNK);
+    let first =
+        r#"{"a":1,"z":[{"a":{"x":true,"y":null},"b":[0,0,5],"n":100000000000000000000,"s":"é0\n"}"#;
+    assert!(want.starts_with(first.as_bytes()));
+    let run = residency(&["canon"], doc.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, want);
+}
+
+#[test]
 fn merkle_empty_input_is_the_empty_tree() {
     let run = residency(&["merkle", "root"], b"");
     assert_eq!(
