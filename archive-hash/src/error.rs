@@ -51,6 +51,18 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// The writer failed; `offset` is the number of bytes written before the failure.
+    #[error("write failed after {offset} bytes: {kind}")]
+    Write {
+        /// Bytes successfully written before the failure.
+        offset: u64,
+        /// The kind of I/O failure.
+        kind: io::ErrorKind,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+
     /// A message id cannot be used in an archive key.
     #[error("message id {reason}")]
     MessageId {

@@ -11,7 +11,9 @@ pub use checksum::{
 pub use digest::{DigestParseError, Sha256};
 pub use error::{Error, Result};
 pub use hasher::{Hasher, MediaDigest, hash_reader};
-pub use jcs::{TemplateSnapshot, canonicalize, canonicalize_serialize, format_number};
+pub use jcs::{
+    TemplateSnapshot, canonicalize, canonicalize_serialize, canonicalize_to, format_number,
+};
 pub use key::{
     ArchiveKey, Recipient, RegionPrefix, escape_message_id, extension_for_mime, unescape_message_id,
 };

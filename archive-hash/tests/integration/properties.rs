@@ -2,8 +2,8 @@
 
 use archive_hash::merkle::{self, MerkleLog};
 use archive_hash::{
-    ArchiveKey, Recipient, RegionPrefix, Sha256, canonicalize, escape_message_id,
-    unescape_message_id,
+    ArchiveKey, Recipient, RegionPrefix, Sha256, canonicalize, canonicalize_to, escape_message_id,
+    format_number, unescape_message_id,
 };
 use proptest::prelude::*;
 
@@ -155,6 +155,122 @@ proptest! {
         let c = canonicalize(&text).unwrap();
         let back: serde_json::Value = serde_json::from_slice(&c).unwrap();
         prop_assert!(same(&v, &back), "{} vs {}", v, back);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The index-based canonicalizer writes what a plain tree walk writes (keys sorted by
+    /// UTF-16 units, minimal escapes, ECMAScript numbers), whether the input spells
+    /// characters raw or as `\u` escapes, and `canonicalize_to` writes the same bytes.
+    #[test]
+    fn canonical_form_matches_a_tree_walk(v in keyed_value(), escape_all in any::<bool>(), pretty in any::<bool>()) {
+        let text = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) }.unwrap();
+        let text = if escape_all { escape_non_ascii(&text) } else { text };
+        let mut want = Vec::new();
+        reference(&v, &mut want);
+        let got = canonicalize(text.as_bytes()).unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        let mut streamed = Vec::new();
+        prop_assert_eq!(canonicalize_to(text.as_bytes(), &mut streamed).unwrap(), got.len() as u64);
+        prop_assert_eq!(streamed, got);
+    }
+}
+
+/// JSON values whose keys and strings crowd the places where UTF-16 and code point order
+/// differ (U+E000..U+FFFF against the supplementary planes), with controls and quotes.
+fn keyed_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    const CHARS: &str =
+        "[ab\\x00\\x1f\"\\\\/é\u{7ff}\u{d7ff}\u{e000}\u{fffd}\u{10000}\u{1f600}]{0,4}";
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        CHARS.prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((CHARS, inner), 0..6)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+/// Spells every non-ASCII character of JSON text as `\u` escapes (they only occur in strings).
+fn escape_non_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        if ch.is_ascii() {
+            out.push(ch);
+        } else {
+            for unit in ch.encode_utf16(&mut [0u16; 2]) {
+                out.push_str(&format!("\\u{unit:04X}"));
+            }
+        }
+    }
+    out
+}
+
+/// RFC 8785 written the obvious way, over a tree of owned values.
+fn reference(v: &serde_json::Value, out: &mut Vec<u8>) {
+    use serde_json::Value;
+    fn string(s: &str, out: &mut Vec<u8>) {
+        out.push(b'"');
+        for ch in s.chars() {
+            match ch {
+                '"' => out.extend_from_slice(b"\\\""),
+                '\\' => out.extend_from_slice(b"\\\\"),
+                '\u{8}' => out.extend_from_slice(b"\\b"),
+                '\t' => out.extend_from_slice(b"\\t"),
+                '\n' => out.extend_from_slice(b"\\n"),
+                '\u{c}' => out.extend_from_slice(b"\\f"),
+                '\r' => out.extend_from_slice(b"\\r"),
+                c if c < ' ' => {
+                    out.extend_from_slice(format!("\\u{:04x}", u32::from(c)).as_bytes())
+                }
+                c => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+            }
+        }
+        out.push(b'"');
+    }
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => {
+            let text = format_number(n.as_f64().expect("finite")).expect("finite");
+            out.extend_from_slice(text.as_bytes());
+        }
+        Value::String(s) => string(s, out),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                reference(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => {
+            let mut members: Vec<_> = map.iter().collect();
+            members.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+            out.push(b'{');
+            for (i, (k, item)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(k, out);
+                out.push(b':');
+                reference(item, out);
+            }
+            out.push(b'}');
+        }
     }
 }
 

@@ -1,37 +1,26 @@
 //! `residency`: the operator CLI (contract in DESIGN.md).
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use examples::cli::{CliError, CmdResult};
-use examples::cmd;
+use examples::cli::{self, CliError, Invocation};
 
-const USAGE: &str = "usage: residency <route|country|verify|mask|scan|hash|canon|merkle> [ARGS...]";
-
-fn dispatch(command: &str, args: &[String]) -> CmdResult {
-    match command {
-        "route" => cmd::route::run(args),
-        "country" => cmd::country::run(args),
-        "verify" => cmd::verify::run(args),
-        "hash" => cmd::hash::run(args),
-        "canon" => cmd::canon::run(args),
-        "merkle" => cmd::merkle::run(args),
-        "mask" => cmd::mask::run(args),
-        "scan" => cmd::scan::run(args),
-        _ => Err(CliError::new(USAGE)),
-    }
+fn fail(e: &CliError) -> ExitCode {
+    // Nothing more can be reported if stderr itself is gone.
+    let _ = writeln!(io::stderr(), "{}", e.line());
+    ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some((command, rest)) = args.split_first() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    match dispatch(command, rest) {
-        Ok(outcome) => outcome.into(),
-        Err(e) => {
-            eprintln!("residency: {e}");
-            ExitCode::from(2)
-        }
+    match cli::parse(std::env::args_os()) {
+        Ok(Invocation::Print(text)) => match cli::write_stdout(text.as_bytes()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+        Ok(Invocation::Run(command)) => match command.run() {
+            Ok(outcome) => outcome.into(),
+            Err(e) => fail(&e),
+        },
+        Err(e) => fail(&e),
     }
 }

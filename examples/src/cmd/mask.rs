@@ -7,21 +7,48 @@
 //! exit code 2 and one line on stderr that names a position, never a value; nothing of the
 //! body is echoed.
 
-use std::io::{self, Write};
+use std::fmt;
+use std::path::PathBuf;
 
 use pii_mask::{Masker, Mode, PseudonymKey};
 
-use crate::cli::{CliError, CmdResult, Outcome, parse_args, read_input};
+use crate::cli::{CliError, CmdResult, Outcome, read_input, write_stdout};
+
+/// Arguments of `residency mask`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// How to mask: `partial` (the default, for logs), `pseudonym` (keyed, stable tokens;
+    /// needs --key) or `strip`.
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// The pseudonym key: the operator's secret, in hex.
+    #[arg(long, value_name = "HEX")]
+    pub key: Option<String>,
+    /// The webhook body; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `Debug` leaves the key out.
+impl fmt::Debug for Args {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Args")
+            .field("mode", &self.mode)
+            .field("key", &self.key.as_ref().map(|_| "[REDACTED]"))
+            .field("file", &self.file)
+            .finish()
+    }
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> CmdResult {
-    let parsed = parse_args("mask", args, &[("mode", true), ("key", true)])?;
-    let mode: Mode = match parsed.value("mode") {
+pub fn run(args: Args) -> CmdResult {
+    let mode: Mode = match args.mode.as_deref() {
         None => Mode::Partial,
         Some(m) => m.parse().map_err(|e| CliError::usage("mask", e))?,
     };
-    let key = parsed
-        .value("key")
+    let key = args
+        .key
+        .as_deref()
         .map(|hex| {
             PseudonymKey::from_secret_hex(hex)
                 .map_err(|e| CliError::usage("mask", format_args!("--key: {e}")))
@@ -29,19 +56,11 @@ pub fn run(args: &[String]) -> CmdResult {
         .transpose()?;
     let masker = Masker::new(mode, key)
         .map_err(|_| CliError::usage("mask", "--mode pseudonym needs --key HEX"))?;
-    let body = read_input(parsed.input_path("mask")?)?;
+    let body = read_input(args.file.as_deref())?;
     let mut out = masker
         .mask(&body)
         .map_err(|e| CliError::new(format!("cannot mask the body: {e}")))?;
     out.push(b'\n');
     write_stdout(&out)?;
     Ok(Outcome::Success)
-}
-
-/// Writes `bytes` to stdout as they are and flushes.
-pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
-    let mut out = io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(|_| CliError::new("cannot write output"))
 }

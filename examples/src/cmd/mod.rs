@@ -1,4 +1,5 @@
-//! One module per `residency` subcommand; each exposes `run(args) -> CmdResult`.
+//! One module per `residency` subcommand; each defines its `Args` (clap derive) and
+//! `run(Args) -> CmdResult`.
 
 pub mod canon;
 pub mod country;

@@ -4,17 +4,26 @@
 //! with one `ITEM` = `{"kind","id","party","country","basis","region"}` per routed item, in
 //! document order (DESIGN.md has the contract).
 
+use std::path::PathBuf;
+
 use bytes::Bytes;
 use residency_core::attribution::Basis;
 use residency_core::route::{Decision, Router};
 use serde_json::{Value, json};
 
-use crate::cli::{CliError, CmdResult, Outcome, parse_args, print_json, read_input};
+use crate::cli::{CliError, CmdResult, Outcome, print_json, read_input};
+
+/// Arguments of `residency route`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The webhook body (either provider); `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> CmdResult {
-    let parsed = parse_args("route", args, &[])?;
-    let body = read_input(parsed.input_path("route")?)?;
+pub fn run(args: Args) -> CmdResult {
+    let body = read_input(args.file.as_deref())?;
     let decision = Router::seed()
         .route(Bytes::from(body))
         .map_err(|e| CliError::new(format!("cannot route the body: {e}")))?;

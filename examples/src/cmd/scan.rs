@@ -6,17 +6,27 @@
 //! newline is added). The input may be any bytes, invalid UTF-8 included. Exit 0.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use pii_mask::scan;
 
-use crate::cli::{CmdResult, Outcome, parse_args, read_input};
-use crate::cmd::mask::write_stdout;
+use crate::cli::{CmdResult, Outcome, read_input, write_stdout};
+
+/// Arguments of `residency scan`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print the text with each finding replaced by `[KIND]` instead of the findings.
+    #[arg(long)]
+    pub redact: bool,
+    /// The text; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
 
 /// Runs the subcommand.
-pub fn run(args: &[String]) -> CmdResult {
-    let parsed = parse_args("scan", args, &[("redact", false)])?;
-    let text = read_input(parsed.input_path("scan")?)?;
-    if parsed.flag("redact") {
+pub fn run(args: Args) -> CmdResult {
+    let text = read_input(args.file.as_deref())?;
+    if args.redact {
         write_stdout(&scan::redact(&text))?;
     } else {
         write_stdout(findings_json_lines(&text).as_bytes())?;

@@ -229,6 +229,115 @@ fn merkle_bad_input_and_usage() {
 }
 
 #[test]
+fn merkle_rejects_leaves_that_are_not_hex_digits() {
+    // `+a` used to be read as 0x0a (`u8::from_str_radix` accepts a sign).
+    for (leaf, line) in [
+        ("+a", 2),
+        ("-1", 2),
+        ("0x", 2),
+        ("+0a1", 2),
+        ("a+", 2),
+        ("4915112345678+", 2),
+    ] {
+        let input = format!("00\n{leaf}\n01\n");
+        for args in [
+            &["merkle", "root"][..],
+            &["merkle", "inclusion", "--index", "0"],
+        ] {
+            let run = residency(args, input.as_bytes());
+            assert_eq!(run.code, 2, "{leaf}");
+            assert!(run.stdout.is_empty(), "{leaf}");
+            assert_eq!(
+                run.stderr,
+                format!("residency: line {line} is not an even-length hex string\n"),
+                "{leaf}"
+            );
+            assert!(!run.stderr.contains(leaf), "{leaf}");
+        }
+    }
+    // Hex of either case, with blanks around, is fine.
+    let run = residency(&["merkle", "root"], b"00\n 0aFF\t\n");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// A file in the temporary directory, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn hash_streams_files_beyond_the_old_64_mib_limit() {
+    use sha2::Digest as _;
+    use std::io::Write as _;
+
+    // 64 MiB + 1 byte, refused before; a pattern that is not all zeros.
+    let len = 64 * 1024 * 1024 + 1;
+    let file = TempFile(std::env::temp_dir().join(format!(
+        "residency-hash-{}-{:?}.bin",
+        std::process::id(),
+        std::thread::current().id()
+    )));
+    let mut oracle = sha2::Sha256::new();
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&file.0).unwrap());
+        let block: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(block.len());
+            out.write_all(&block[..n]).unwrap();
+            oracle.update(&block[..n]);
+            left -= n;
+        }
+        out.flush().unwrap();
+    }
+    let want = archive_hash::Sha256::from_bytes(oracle.finalize().into());
+    let run = residency(
+        &[
+            "hash",
+            "--expect",
+            &want.to_base64(),
+            file.0.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.text(),
+        format!("{} {} {len}\n", want.to_hex(), want.to_base64())
+    );
+}
+
+#[test]
+fn canon_streams_long_output_identical_to_the_library() {
+    // Several write chunks, output longer than the input (`1e20` is written in full), keys
+    // to sort at every level.
+    let mut doc = String::from("{\"z\":[");
+    for i in 0..20_000 {
+        if i > 0 {
+            doc.push(',');
+        }
+        doc.push_str(&format!(
+            r#"{{"n":1e20,"s":"\u00e9{i}\n","b":[{i},-0,0.5e1],"a":{{"y":null,"x":true}}}}"#
+        ));
+    }
+    doc.push_str("],\"a\":1}");
+    let want = archive_hash::canonicalize(doc.as_bytes()).unwrap();
+    assert!(want.len() > doc.len() && want.len() > 4 * archive_hash::jcs::WRITE_CHUNK);
+    let first =
+        r#"{"a":1,"z":[{"a":{"x":true,"y":null},"b":[0,0,5],"n":100000000000000000000,"s":"é0\n"}"#;
+    assert!(want.starts_with(first.as_bytes()));
+    let run = residency(&["canon"], doc.as_bytes());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, want);
+}
+
+#[test]
 fn merkle_empty_input_is_the_empty_tree() {
     let run = residency(&["merkle", "root"], b"");
     assert_eq!(

@@ -6,3 +6,4 @@ mod country;
 mod pii;
 mod route;
 mod support;
+mod usage;
