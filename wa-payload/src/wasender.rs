@@ -272,10 +272,20 @@ impl<'de: 'a, 'a> FromJson<'de> for Data<'a> {
     }
 }
 
+impl<'de: 'a, 'a> FromMap<'de> for Element<'a> {
+    fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        Record::from_map(map).map(|r| Element::Record(Box::new(r)))
+    }
+}
+
 impl<'de: 'a, 'a> FromJson<'de> for Element<'a> {
     const ACCEPTS: u8 = kind::ANY;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ShapeVisitor(PhantomData))
+    }
+    // Any value is an element, `null` included (as `Element::Raw`).
+    fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
+        Self::from_json(d).map(Fit::Value)
     }
 }
 
@@ -457,8 +467,8 @@ object! {
     pub struct Record<'a> {
         /// The message key.
         "key" => key: MessageKey<'a>,
-        /// Records wrapped as `data.messages` (object or array).
-        "messages" => messages: OneOrMany<Box<Record<'a>>>,
+        /// Records wrapped as `data.messages` (an object, or an array of records and ids).
+        "messages" => messages: OneOrMany<Element<'a>>,
         /// Keys of deleted messages (`messages.delete`).
         "keys" => keys: Vec<MessageKey<'a>>,
         /// The content (or, in `message-receipt.update`, the record itself).

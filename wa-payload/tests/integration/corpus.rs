@@ -133,6 +133,7 @@ fn check_file(name: &str, body: &[u8], provider: Provider) {
     assert_eq!(wa_payload::detect(body), Ok(provider), "{name}: detect");
     let webhook = wa_payload::parse(body).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(webhook.provider(), provider, "{name}");
+    crate::oracle::check(&webhook).unwrap_or_else(|e| panic!("{name}: scan vs model: {e}"));
 
     // Items: at least one, ids and parties consistent with the rules.
     let items: Vec<_> = webhook.items().collect();

@@ -2,4 +2,5 @@
 
 mod corpus;
 mod malformed;
+pub mod oracle;
 mod props;

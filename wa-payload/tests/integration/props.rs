@@ -64,6 +64,7 @@ fn wasender_body() -> impl Strategy<Value = serde_json::Value> {
 
 fn stable(body: &[u8]) {
     if let Ok(w) = wa_payload::parse(body) {
+        crate::oracle::check(&w).unwrap_or_else(|e| panic!("scan vs model: {e}"));
         let items = w.items().count();
         let once = serde_json::to_vec(&w).unwrap();
         let original: serde_json::Value = serde_json::from_slice(body).unwrap();
