@@ -257,10 +257,10 @@ fn wasender(e: &Event<'_>, item: &Item<'_>) -> Result<(), String> {
             return Err("a phone the model does not hold".into());
         }
     }
-    if let Some(lid) = item.party.lid {
-        if !found.contains(&lid) {
-            return Err("a LID the model does not hold".into());
-        }
+    if let Some(lid) = item.party.lid
+        && !found.contains(&lid)
+    {
+        return Err("a LID the model does not hold".into());
     }
     Ok(())
 }
