@@ -10,31 +10,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use residency_core::route::{Router, Scratch};
 use serde_json::Value;
 
-const TEXT: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Lena Vogel"},"wa_id":"4915112345678"}],"messages":[{"from":"4915112345678","id":"wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBBMTIzNDU2Nzg5MEFCQ0RFRgA=","timestamp":"1763719200","type":"text","text":{"body":"Hallo, meine Bestellung 4711 ist noch nicht da. Bitte um Rueckruf."}}]},"field":"messages"}]}]}"#;
-
-const STATUS: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEjRBMkY3QjE5RDBGRDk2QjMxAA==","status":"delivered","timestamp":"1763719260","recipient_id":"5511987654321","conversation":{"id":"c3b1f0e2a9d84f5e8a7b6c5d4e3f2a1b","origin":{"type":"utility"}},"pricing":{"billable":true,"pricing_model":"PMP","category":"utility","type":"regular"}}]},"field":"messages"}]}]}"#;
-
-/// A batch of `n` text messages from the given phone numbers, cycling.
-fn batch(n: usize, phones: &[&str]) -> String {
-    let mut contacts = Vec::new();
-    let mut messages = Vec::new();
-    for i in 0..n {
-        let phone = phones[i % phones.len()];
-        contacts.push(format!(
-            r#"{{"profile":{{"name":"User {i}"}},"wa_id":"{phone}"}}"#
-        ));
-        messages.push(format!(
-            r#"{{"from":"{phone}","id":"wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBBMTIz{i:06}","timestamp":"17637192{:02}","type":"text","text":{{"body":"Message number {i} about order {}"}}}}"#,
-            i % 60,
-            4000 + i
-        ));
-    }
-    format!(
-        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"102290129340398","changes":[{{"value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550783881","phone_number_id":"106540352242922"}},"contacts":[{}],"messages":[{}]}},"field":"messages"}}]}}]}}"#,
-        contacts.join(","),
-        messages.join(",")
-    )
-}
+use benches::inputs::{STATUS, TEXT, batch};
 
 /// The tutorial router: parse to a `Value`, walk every message and status, prefix-match the
 /// phone against a calling-code table, and rebuild one `Value` per region when they differ.

@@ -4,3 +4,5 @@
 //! measures one of our functions beside the baseline a user would otherwise write, on the
 //! same inputs, so the ratio comes out of one run.
 #![forbid(unsafe_code)]
+
+pub mod inputs;
