@@ -527,9 +527,11 @@ impl RegionBody {
     }
 
     /// The edge signature header for a rebuilt body, made with `key` at `now` (Unix
-    /// seconds); `None` for an unchanged body, which keeps the provider's own signature.
+    /// seconds) for a first forward (`x-failover-count: 0`); `None` for an unchanged body,
+    /// which keeps the provider's own signature. `residency-delivery` signs every attempt,
+    /// failover hops included, with its own hop count.
     pub fn edge_signature(&self, key: &EdgeKey, now: u64) -> Option<String> {
-        (!self.unchanged).then(|| key.sign(&self.body, now))
+        (!self.unchanged).then(|| key.sign(&self.body, 0, now))
     }
 }
 
