@@ -47,6 +47,7 @@ use crate::attribution::{self, Attribution, Basis, Unattributed};
 use crate::auth::EdgeKey;
 use crate::country::Country;
 use crate::policy::Policy;
+use crate::regime::Regime;
 use crate::region::Region;
 
 use scan::{Loc, Scan, Text};
@@ -460,6 +461,24 @@ impl<'d> ItemDecision<'d> {
     /// The party's country, if one could be attributed.
     pub fn country(&self) -> Option<Country> {
         self.item.country
+    }
+
+    /// The data-protection regime of the party's country ([`Regime::of`]), if a country was
+    /// attributed. A delivery topology compares it with what the item's region may hold.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use residency_core::{Regime, route::Router};
+    ///
+    /// let body = Bytes::from_static(br#"{"object":"whatsapp_business_account","entry":[{"id":"1",
+    ///   "changes":[{"field":"messages","value":{"messages":[{"from":"79161234567","id":"wamid.R",
+    ///   "timestamp":"1","type":"text","text":{"body":"privet"}}]}}]}]}"#);
+    /// let decision = Router::seed().route(body)?;
+    /// assert_eq!(decision.items().next().unwrap().regime(), Some(Regime::Russia152Fz));
+    /// # Ok::<(), residency_core::route::RouteError>(())
+    /// ```
+    pub fn regime(&self) -> Option<Regime> {
+        self.item.country.map(Regime::of)
     }
 
     /// What the attribution rests on.
