@@ -377,39 +377,6 @@ impl Decision {
         &self.body
     }
 
-    /// One [`DeliveryBody`](crate::delivery::DeliveryBody) per region body, for the failover
-    /// planner: the region, the countries (hence regimes) of the users it holds, and its item
-    /// ids. `payload_timestamp` is the payload's own time, which orders dead-letter replay.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use residency_core::delivery::Millis;
-    /// use residency_core::route::Router;
-    ///
-    /// let body = Bytes::from_static(br#"{"object":"whatsapp_business_account","entry":[{"id":"1",
-    ///   "changes":[{"field":"messages","value":{"messages":[{"from":"4915112345678",
-    ///   "id":"wamid.A","timestamp":"1763719200","type":"text","text":{"body":"hallo"}}]}}]}]}"#);
-    /// let decision = Router::seed().route(body)?;
-    /// let bodies = decision.delivery_bodies(Millis::from_secs(1_763_719_200));
-    /// assert_eq!(bodies[0].region().as_str(), "EU");
-    /// assert_eq!(bodies[0].regimes().next(), Some(residency_core::Regime::EuGdpr));
-    /// # Ok::<(), residency_core::route::RouteError>(())
-    /// ```
-    pub fn delivery_bodies(
-        &self,
-        payload_timestamp: crate::delivery::Millis,
-    ) -> Vec<crate::delivery::DeliveryBody> {
-        self.bodies
-            .iter()
-            .map(|out| {
-                let mine = || self.items().filter(|i| i.region() == out.region());
-                crate::delivery::DeliveryBody::new(out.region.clone(), payload_timestamp)
-                    .with_countries(mine().filter_map(|i| i.country()))
-                    .with_message_ids(mine().filter_map(|i| i.id()))
-            })
-            .collect()
-    }
-
     fn text(&self, t: Text) -> &str {
         match t {
             Text::Raw(a, b) => self

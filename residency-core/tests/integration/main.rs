@@ -1,5 +1,4 @@
 //! Integration tests of `residency-core`: one test binary, one module per area.
-mod delivery;
 mod numbering;
 mod policy;
 mod route;
