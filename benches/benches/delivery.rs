@@ -25,8 +25,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use residency_core::route::{Decision, Router};
 use residency_core::{Regime, Region};
 use residency_delivery::{
-    CrossBorder, DedupeConfig, DedupeStore, DedupeWindow, DeliveryConfig, Deployment, ItemKey,
-    Millis, Next, RegionTopology, Reply, Reserve, Topology,
+    Answer, CrossBorder, DedupeConfig, DedupeStore, DedupeWindow, DeliveryConfig, Deployment,
+    ItemKey, Millis, Next, RegionTopology, Reserve, Topology,
 };
 
 const KEYS: usize = 1_000_000;
@@ -202,7 +202,7 @@ fn delivery(c: &mut Criterion) {
                     panic!("an attempt");
                 };
                 black_box(attempt.body());
-                d.report(attempt.id(), Reply::Status(200), &mut health, now)
+                d.report(attempt.id(), Answer::Status(200), &mut health, now)
                     .expect("in flight");
                 black_box(d.next(&mut health, &mut rng, now));
             }

@@ -241,7 +241,7 @@ impl Attempt {
         self.failover_count
     }
 
-    /// The time by which an answer must have come; report [`Reply::NoAnswer`] then.
+    /// The time by which an answer must have come; report [`Answer::NoResponse`] then.
     pub fn respond_by(&self) -> Millis {
         self.respond_by
     }
@@ -285,11 +285,11 @@ impl fmt::Debug for Attempt {
 /// How an attempt was answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
-pub enum Reply {
+pub enum Answer {
     /// The endpoint answered with this HTTP status.
     Status(u16),
     /// No answer by [`Attempt::respond_by`]: a timeout, a refused connection, a reset.
-    NoAnswer,
+    NoResponse,
 }
 
 /// Why a region body is still pending.
@@ -638,7 +638,7 @@ impl<'a> Delivery<'a> {
 
     /// Reports the answer to attempt `id` at `now`.
     ///
-    /// A reply that comes after the verdict still feeds the health book, and changes nothing
+    /// An answer that comes after the verdict still feeds the health book, and changes nothing
     /// else.
     ///
     /// # Errors
@@ -647,7 +647,7 @@ impl<'a> Delivery<'a> {
     pub fn report(
         &mut self,
         id: AttemptId,
-        reply: Reply,
+        answer: Answer,
         health: &mut HealthBook,
         now: Millis,
     ) -> Result<(), DeliveryError> {
@@ -665,9 +665,9 @@ impl<'a> Delivery<'a> {
         let Some(flight) = run.in_flight.take() else {
             return Err(DeliveryError::UnknownAttempt);
         };
-        let status = match reply {
-            Reply::Status(s) => Some(s),
-            Reply::NoAnswer => None,
+        let status = match answer {
+            Answer::Status(s) => Some(s),
+            Answer::NoResponse => None,
         };
         health.observe_at(
             flight.step.endpoint,

@@ -4,7 +4,7 @@
 //!
 //! | concern | module | main types |
 //! | --- | --- | --- |
-//! | one POST, from region bodies to a verdict | [`dispatch`] | [`Delivery`], [`Next`], [`Attempt`], [`Reply`], [`Verdict`], [`RegionOutcome`] |
+//! | one POST, from region bodies to a verdict | [`dispatch`] | [`Delivery`], [`Next`], [`Attempt`], [`Answer`], [`Verdict`], [`RegionOutcome`] |
 //! | policy and topology checked together, uncovered regimes | [`deployment`] | [`Deployment`], [`DeliveryConfig`], [`Uncovered`], [`UncoveredAction`] |
 //! | regions, endpoints and failover rules | [`topology`] | [`Topology`], [`RegionTopology`], [`EndpointId`], [`CrossBorder`] |
 //! | the attempts of one region body | [`plan`] | [`Plan`], [`Leg`], [`Compliance`], [`Skip`] |
@@ -46,8 +46,8 @@ pub use dedupe::{
 };
 pub use deployment::{DeliveryConfig, Deployment, Uncovered, UncoveredAction};
 pub use dispatch::{
-    Attempt, AttemptId, Delivery, MaskedPayload, Next, Payload, PendingReason, Purpose,
-    RegionOutcome, RegionStatus, Reply, Verdict,
+    Answer, Attempt, AttemptId, Delivery, MaskedPayload, Next, Payload, PendingReason, Purpose,
+    RegionOutcome, RegionStatus, Verdict,
 };
 pub use error::DeliveryError;
 pub use events::{DeliveryEvent, EventKind};

@@ -10,8 +10,8 @@ use bytes::Bytes;
 use residency_core::route::{Decision, Router};
 use residency_core::{Regime, Region};
 use residency_delivery::{
-    Attempt, AttemptId, CrossBorder, DeliveryConfig, DeliveryEvent, Deployment, HealthBook,
-    HealthConfig, Millis, Next, RegionOutcome, RegionTopology, Reply, Topology, Verdict,
+    Answer, Attempt, AttemptId, CrossBorder, DeliveryConfig, DeliveryEvent, Deployment, HealthBook,
+    HealthConfig, Millis, Next, RegionOutcome, RegionTopology, Topology, Verdict,
 };
 
 pub(crate) const EU_REGIMES: [Regime; 5] = [
@@ -106,18 +106,18 @@ pub(crate) struct Run {
 }
 
 /// Drives `delivery`-to-be on a fake clock: `answer(attempt, now)` gives each attempt's reply
-/// and its latency in ms (a `NoAnswer` arrives at the attempt's answer-by time).
+/// and its latency in ms (a `NoResponse` arrives at the attempt's answer-by time).
 pub(crate) fn drive(
     deployment: &Deployment,
     decision: &Decision,
     health: &mut HealthBook,
     start: Millis,
-    mut answer: impl FnMut(&Attempt, Millis) -> (Reply, u64),
+    mut answer: impl FnMut(&Attempt, Millis) -> (Answer, u64),
 ) -> Run {
     let mut delivery = deployment.deliver(decision, start);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut jitter = move || rng.next();
-    let mut pending: BinaryHeap<Reverse<(u64, u32, AttemptId, Reply)>> = BinaryHeap::new();
+    let mut pending: BinaryHeap<Reverse<(u64, u32, AttemptId, Answer)>> = BinaryHeap::new();
     let mut now = start;
     let mut sent = Vec::new();
     let mut seq = 0u32;
@@ -126,7 +126,7 @@ pub(crate) fn drive(
             Next::Send(attempt) => {
                 let (reply, latency) = answer(&attempt, now);
                 let at = match reply {
-                    Reply::NoAnswer => attempt.respond_by(),
+                    Answer::NoResponse => attempt.respond_by(),
                     _ => now + Duration::from_millis(latency),
                 };
                 seq += 1;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use residency_core::route::Router;
-use residency_delivery::{ItemKey, KeyScheme, Millis, Reply, Verdict};
+use residency_delivery::{Answer, ItemKey, KeyScheme, Millis, Verdict};
 
 use crate::common::{corpus, drive, health, seed_deployment};
 
@@ -43,7 +43,7 @@ fn every_corpus_body_is_delivered_and_acked() {
         for (name, body) in corpus(sub) {
             let decision = d.router().route(Bytes::from(body)).unwrap();
             let run = drive(&d, &decision, &mut health(&d), Millis::new(1), |_, _| {
-                (Reply::Status(200), 5)
+                (Answer::Status(200), 5)
             });
             assert_eq!(run.verdict, Verdict::Ack, "{name}");
             assert_eq!(run.sent.len(), decision.bodies().len(), "{name}");

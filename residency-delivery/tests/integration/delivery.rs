@@ -7,21 +7,21 @@ use residency_core::auth::{AuthError, EdgeKey, EdgeVerifier, Secret};
 use residency_core::route::Router;
 use residency_core::{Policy, Regime, Region};
 use residency_delivery::{
-    Compliance, CrossBorder, DeadLetter, DeliveryConfig, DeliveryError, EventKind, FailoverCount,
-    HealthConfig, Millis, Next, Payload, PendingReason, Purpose, RegionOutcome, RegionTopology,
-    Reply, RetryPolicy, Signal, Topology, UncoveredAction, Verdict,
+    Answer, Compliance, CrossBorder, DeadLetter, DeliveryConfig, DeliveryError, EventKind,
+    FailoverCount, HealthConfig, Millis, Next, Payload, PendingReason, Purpose, RegionOutcome,
+    RegionTopology, RetryPolicy, Signal, Topology, UncoveredAction, Verdict,
 };
 
 use crate::common::*;
 
 const T0: Millis = Millis::new(1_000_000);
 
-fn ok() -> (Reply, u64) {
-    (Reply::Status(200), 20)
+fn ok() -> (Answer, u64) {
+    (Answer::Status(200), 20)
 }
 
-fn status(s: u16) -> (Reply, u64) {
-    (Reply::Status(s), 20)
+fn status(s: u16) -> (Answer, u64) {
+    (Answer::Status(s), 20)
 }
 
 fn outcomes(regions: &[(Region, Option<RegionOutcome>)]) -> Vec<(&str, Option<RegionOutcome>)> {
@@ -84,7 +84,7 @@ fn sends_go_out_concurrently_across_regions() {
         delivery
             .report(
                 a.id(),
-                Reply::Status(200),
+                Answer::Status(200),
                 &mut book,
                 T0 + Duration::from_millis(5),
             )
@@ -436,7 +436,7 @@ fn a_clock_stepping_back_never_wedges_a_delivery() {
     };
     // The answer is reported with a time before the send, then the clock goes back further.
     delivery
-        .report(first.id(), Reply::NoAnswer, &mut book, Millis::new(5))
+        .report(first.id(), Answer::NoResponse, &mut book, Millis::new(5))
         .unwrap();
     let Next::Send(second) = delivery.next(&mut book, &mut rng, Millis::ZERO) else {
         panic!("expected the next endpoint")
@@ -444,7 +444,7 @@ fn a_clock_stepping_back_never_wedges_a_delivery() {
     assert_eq!(second.endpoint().as_str(), "eu-2");
     assert!(second.respond_by() > T0);
     delivery
-        .report(second.id(), Reply::Status(200), &mut book, Millis::new(1))
+        .report(second.id(), Answer::Status(200), &mut book, Millis::new(1))
         .unwrap();
     assert_eq!(
         delivery.next(&mut book, &mut rng, Millis::ZERO),
@@ -457,7 +457,7 @@ fn the_deadline_answers_retry_later_in_time() {
     let d = seed_deployment();
     let decision = route(batch("T", &[DE]));
     let run = drive(&d, &decision, &mut health(&d), T0, |_, _| {
-        (Reply::NoAnswer, 0)
+        (Answer::NoResponse, 0)
     });
     assert_eq!(run.verdict, Verdict::RetryLater);
     assert!(run.finished_at <= T0 + Duration::from_millis(3_000));
@@ -516,7 +516,7 @@ fn relayed_bodies_stay_home_and_loops_are_refused() {
             Next::Send(a) => {
                 regions.push((a.region().clone(), a.failover_count()));
                 delivery
-                    .report(a.id(), Reply::Status(503), &mut book, now)
+                    .report(a.id(), Answer::Status(503), &mut book, now)
                     .unwrap();
             }
             Next::Wait { until } => now = until,
@@ -555,11 +555,11 @@ fn late_and_unknown_replies() {
     );
     // The answer comes after the verdict: it feeds health, changes nothing else.
     delivery
-        .report(a.id(), Reply::Status(200), &mut book, end)
+        .report(a.id(), Answer::Status(200), &mut book, end)
         .unwrap();
     assert_eq!(delivery.verdict(), Some(Verdict::RetryLater));
     assert!(matches!(
-        delivery.report(a.id(), Reply::Status(200), &mut book, end),
+        delivery.report(a.id(), Answer::Status(200), &mut book, end),
         Err(DeliveryError::UnknownAttempt)
     ));
 }
@@ -578,7 +578,7 @@ fn replay_sends_only_to_the_letters_region() {
             Next::Send(a) => {
                 sent.push(a.region().clone());
                 delivery
-                    .report(a.id(), Reply::Status(503), &mut book, now)
+                    .report(a.id(), Answer::Status(503), &mut book, now)
                     .unwrap();
             }
             Next::Wait { until } => now = until,

@@ -8,9 +8,9 @@ use proptest::prelude::*;
 use residency_core::route::{Decision, Router};
 use residency_core::{Country, Policy, Regime, Region};
 use residency_delivery::{
-    AttemptId, CrossBorder, DeadLetter, DeadLetterQueue, DeadLetterReason, DedupeConfig,
+    Answer, AttemptId, CrossBorder, DeadLetter, DeadLetterQueue, DeadLetterReason, DedupeConfig,
     DedupeStore, DedupeWindow, DeliveryConfig, Deployment, FailoverCount, HealthConfig, ItemKey,
-    KeyScheme, Millis, Next, Payload, RegionOutcome, RegionTopology, Reply, Reserve, RetryDecision,
+    KeyScheme, Millis, Next, Payload, RegionOutcome, RegionTopology, Reserve, RetryDecision,
     RetryPolicy, Topology, Verdict,
 };
 
@@ -123,7 +123,7 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
     let start = Millis::new(10_000);
     let mut delivery = deployment.deliver(decision, start);
     let mut true_now = start.as_u64();
-    let mut answers: BinaryHeap<Reverse<(u64, u32, AttemptId, Reply)>> = BinaryHeap::new();
+    let mut answers: BinaryHeap<Reverse<(u64, u32, AttemptId, Answer)>> = BinaryHeap::new();
     let mut sent = Vec::new();
     let mut seq = 0u32;
     for _ in 0..100_000 {
@@ -133,15 +133,15 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
         match delivery.next(&mut book, &mut jitter, reading) {
             Next::Send(a) => {
                 let reply = match rng.below(10) {
-                    0..=3 => Reply::Status(200),
-                    4 => Reply::Status(503),
-                    5 => Reply::Status(401),
-                    6 => Reply::Status(422),
-                    7 => Reply::Status(429),
-                    _ => Reply::NoAnswer,
+                    0..=3 => Answer::Status(200),
+                    4 => Answer::Status(503),
+                    5 => Answer::Status(401),
+                    6 => Answer::Status(422),
+                    7 => Answer::Status(429),
+                    _ => Answer::NoResponse,
                 };
                 let at = match reply {
-                    Reply::NoAnswer => {
+                    Answer::NoResponse => {
                         true_now + a.respond_by().as_u64().saturating_sub(reading.as_u64())
                     }
                     _ => true_now + 1 + rng.below(400),
@@ -389,7 +389,7 @@ proptest! {
                         Next::Send(a) => {
                             prop_assert_eq!(a.region(), &region);
                             prop_assert_eq!(a.home_region(), &region);
-                            let reply = if rng.below(2) == 0 { Reply::Status(200) } else { Reply::Status(503) };
+                            let reply = if rng.below(2) == 0 { Answer::Status(200) } else { Answer::Status(503) };
                             replay.report(a.id(), reply, &mut book, now).unwrap();
                         }
                         Next::Wait { until } => now = until,

@@ -14,8 +14,8 @@ use residency_core::Region;
 use residency_core::auth::{EdgeKey, EdgeVerifier, Secret};
 use residency_core::route::{Decision, Router};
 use residency_delivery::{
-    Attempt, AttemptId, Claimed, DedupeConfig, DedupeWindow, Delivery, DeliveryConfig, EventKind,
-    HealthConfig, ItemKey, KeyScheme, Millis, Next, Purpose, Reply, Verdict, claim,
+    Answer, Attempt, AttemptId, Claimed, DedupeConfig, DedupeWindow, Delivery, DeliveryConfig,
+    EventKind, HealthConfig, ItemKey, KeyScheme, Millis, Next, Purpose, Verdict, claim,
 };
 
 use crate::common::{Rng, deployment, seed_topology};
@@ -94,7 +94,7 @@ enum Event {
     /// The provider POSTs the webhook (first time or again).
     Post(usize),
     Wake(usize),
-    Answer(usize, AttemptId, Reply),
+    Answer(usize, AttemptId, Answer),
 }
 
 /// A region's database, shared by its nodes: the dedupe store and what is stored.
@@ -128,10 +128,10 @@ impl Nodes {
     }
 
     /// The node's handling of one request at true time `t`: its reply and latency.
-    fn receive(&mut self, a: &Attempt, t: u64) -> (Reply, u64) {
+    fn receive(&mut self, a: &Attempt, t: u64) -> (Answer, u64) {
         let endpoint = a.endpoint().as_str();
         if !is_up(endpoint, t) {
-            return (Reply::NoAnswer, 0);
+            return (Answer::NoResponse, 0);
         }
         let latency = 5 + self.rng.below(60);
         // The request as it travels: body and the two headers. The node trusts the hop
@@ -154,13 +154,13 @@ impl Nodes {
                     );
                 }
                 self.dbs.get_mut(&here).unwrap().masked_copies += 1;
-                (Reply::Status(200), latency)
+                (Answer::Status(200), latency)
             }
             Purpose::Deliver => {
                 // The node routes the body again with the same policy.
                 let decision = self.router.route(a.body().clone()).unwrap();
                 if decision.items().any(|i| i.region() != &here) {
-                    return (Reply::Status(421), latency);
+                    return (Answer::Status(421), latency);
                 }
                 let keys = self.scheme.keys(a.body()).unwrap();
                 let now = Millis::new(t);
@@ -168,12 +168,12 @@ impl Nodes {
                 let claimed = claim(&mut db.dedupe, &keys, now).unwrap();
                 let Claimed::Ready(c) = claimed else {
                     self.busy += 1;
-                    return (Reply::Status(503), latency);
+                    return (Answer::Status(503), latency);
                 };
                 if self.rng.below(100) < 3 {
                     // The node crashes after reserving: nothing stored, the leases expire.
                     self.crashes += 1;
-                    return (Reply::NoAnswer, 0);
+                    return (Answer::NoResponse, 0);
                 }
                 // Store the fresh items and commit, in one transaction.
                 for (i, _) in c.fresh() {
@@ -183,9 +183,9 @@ impl Nodes {
                 if self.rng.below(100) < 3 {
                     // Stored and committed, but the answer is lost on the way back.
                     self.lost_answers += 1;
-                    return (Reply::NoAnswer, 0);
+                    return (Answer::NoResponse, 0);
                 }
-                (Reply::Status(200), latency)
+                (Answer::Status(200), latency)
             }
             _ => panic!("no dead letter in this scenario"),
         }
@@ -373,7 +373,7 @@ fn providers_redeliveries_splits_failures_and_clock_steps_store_every_item_once_
                 Next::Send(a) => {
                     let (reply, latency) = nodes.receive(&a, t);
                     let at = match reply {
-                        Reply::NoAnswer => {
+                        Answer::NoResponse => {
                             t + a.respond_by().as_u64().saturating_sub(reading.as_u64())
                         }
                         _ => t + latency,
