@@ -10,6 +10,8 @@
 //! - [`pseudonym`] with [`PseudonymKey`]: keyed HMAC-SHA256 tokens such as
 //!   `ph_k1_3f9a0c1d2e4b5a69`, stable under one key, domain-separated per kind;
 //! - [`payload`]: shape-preserving masking of whole webhook bodies in three [`Mode`]s;
+//! - [`masked`]: [`MaskedBody`], a body only a [`Masker`] can build, for routes that may
+//!   carry masked data only (failover into a region that may not hold it);
 //! - [`record`]: anonymized reporting records and the compliance log entry;
 //! - [`scan`]: a single-pass scanner for phones, e-mails, cards, IBANs and IPs in free text.
 //!
@@ -64,6 +66,7 @@
 
 pub mod error;
 pub mod key;
+pub mod masked;
 pub mod payload;
 pub mod phone;
 pub mod pseudonym;
@@ -72,6 +75,7 @@ pub mod scan;
 
 pub use error::Error;
 pub use key::PseudonymKey;
+pub use masked::MaskedBody;
 pub use payload::{Masker, Mode};
 pub use phone::PhoneMask;
 pub use pseudonym::Pseudonym;

@@ -1,6 +1,9 @@
 //! Webhook authentication: Meta's verify handshake, `X-Hub-Signature-256`, WASender's
 //! `X-Webhook-Signature`, and the edge signature on bodies the router rebuilds.
 //!
+//! The edge signature also covers the hop count the edge writes into `x-failover-count`
+//! ([`FAILOVER_COUNT_HEADER`]), so a node can trust how many failover hops a body took.
+//!
 //! Every comparison of a secret or a MAC is constant-time (`subtle`, `hmac`'s `verify_slice`).
 //! Secrets live in [`Secret`], whose `Debug` prints `[REDACTED]` and which zeroizes its bytes
 //! when dropped. Signatures are always computed over the raw bytes as received: never
@@ -32,6 +35,10 @@ pub const HUB_SIGNATURE_HEADER: &str = "x-hub-signature-256";
 pub const WASENDER_SIGNATURE_HEADER: &str = "x-webhook-signature";
 /// The HTTP header in which the edge router sends its signature of a rebuilt body.
 pub const EDGE_SIGNATURE_HEADER: &str = "x-residency-signature";
+/// The HTTP header in which the edge writes how many failover hops a body has taken (`0` for
+/// its home region, `1` after a failover). Its value is part of the edge signature's signed
+/// string: see [`EdgeKey`].
+pub const FAILOVER_COUNT_HEADER: &str = "x-failover-count";
 
 /// Why a request failed authentication. Messages name what was wrong, never a secret or a
 /// header's value.
@@ -71,6 +78,12 @@ pub enum AuthError {
     /// The edge signature's timestamp is outside the allowed tolerance of `now`.
     #[error("edge signature timestamp is outside the tolerance window")]
     Expired,
+    /// The `x-failover-count` header is not a small non-negative decimal integer.
+    #[error("header x-failover-count is {problem}")]
+    InvalidFailoverCount {
+        /// What is wrong with it: `empty`, `negative`, `not a decimal integer`, `too large`.
+        problem: &'static str,
+    },
 }
 
 /// A secret: an app secret, a verify token, a WASender webhook secret or an edge key.
@@ -226,18 +239,28 @@ pub fn verify_wasender(secret: &Secret, header: &str) -> Result<(), AuthError> {
 /// A key the edge uses to sign the bodies it rebuilds, named by a key id so keys can rotate.
 ///
 /// The header it produces is `t=<unix seconds>,k=<key id>,v1=<hex HMAC-SHA256>`, where the
-/// MAC covers `"<t>.<k>."` followed by the body's bytes, so a regional node can check both the
-/// body and its freshness. The time is passed in: the crate reads no clock.
+/// MAC covers `"<t>.<k>.<n>."` followed by the body's bytes, `<n>` being the hop count sent
+/// alongside in [`FAILOVER_COUNT_HEADER`] (decimal, `0` when the body has not failed over).
+/// A regional node thus checks the body, its freshness and its hop count together. The time is
+/// passed in: the crate reads no clock.
+///
+/// The hop count only means something under an edge signature. An edge's public ingress
+/// ignores any `x-failover-count` a provider (or anyone on the internet) sends it: the request
+/// is authenticated by the provider's own signature, which does not cover that header, so the
+/// edge starts every body it receives at `0` and never reads the header there. A service does
+/// that by simply not passing the header on: it builds the requests it forwards from scratch.
 ///
 /// ```
 /// use residency_core::auth::{EdgeKey, EdgeVerifier, Secret};
 ///
 /// let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
 /// let body = br#"{"object":"whatsapp_business_account"}"#;
-/// let header = key.sign(body, 1_790_000_000);
+/// let header = key.sign(body, 1, 1_790_000_000); // a failover copy: x-failover-count: 1
 /// let verifier = EdgeVerifier::new(vec![key], 300);
-/// assert!(verifier.verify(body, &header, 1_790_000_060).is_ok());
-/// assert!(verifier.verify(body, &header, 1_790_001_000).is_err()); // too old
+/// assert_eq!(verifier.verify(body, &header, Some(b"1"), 1_790_000_060), Ok(1));
+/// assert!(verifier.verify(body, &header, Some(b"0"), 1_790_000_060).is_err()); // count changed
+/// assert!(verifier.verify(body, &header, None, 1_790_000_060).is_err()); // count stripped
+/// assert!(verifier.verify(body, &header, Some(b"1"), 1_790_001_000).is_err()); // too old
 /// ```
 #[derive(Clone)]
 pub struct EdgeKey {
@@ -267,19 +290,26 @@ impl EdgeKey {
         &self.id
     }
 
-    fn tag(&self, timestamp: u64, body: &[u8]) -> HmacSha256 {
+    fn tag(&self, timestamp: u64, failover_count: u8, body: &[u8]) -> HmacSha256 {
         let mut mac = self.secret.mac();
         mac.update(timestamp.to_string().as_bytes());
         mac.update(b".");
         mac.update(self.id.as_bytes());
         mac.update(b".");
+        mac.update(failover_count.to_string().as_bytes());
+        mac.update(b".");
         mac.update(body);
         mac
     }
 
-    /// Signs `body` at `timestamp` (Unix seconds) and returns the header value.
-    pub fn sign(&self, body: &[u8], timestamp: u64) -> String {
-        let tag: [u8; 32] = self.tag(timestamp, body).finalize().into_bytes().into();
+    /// Signs `body`, sent with `failover_count` in [`FAILOVER_COUNT_HEADER`], at `timestamp`
+    /// (Unix seconds), and returns the [`EDGE_SIGNATURE_HEADER`] value.
+    pub fn sign(&self, body: &[u8], failover_count: u8, timestamp: u64) -> String {
+        let tag: [u8; 32] = self
+            .tag(timestamp, failover_count, body)
+            .finalize()
+            .into_bytes()
+            .into();
         format!("t={timestamp},k={},v1={}", self.id, encode_hex(&tag))
     }
 }
@@ -310,8 +340,23 @@ impl EdgeVerifier {
         }
     }
 
-    /// Checks the header made by [`EdgeKey::sign`] against `body` at time `now` (Unix seconds).
-    pub fn verify(&self, body: &[u8], header: &str, now: u64) -> Result<(), AuthError> {
+    /// Checks the header made by [`EdgeKey::sign`] against `body` and the request's
+    /// [`FAILOVER_COUNT_HEADER`] value (`None` when absent, read as `0`) at time `now` (Unix
+    /// seconds), and returns the hop count it vouches for.
+    ///
+    /// # Errors
+    /// [`AuthError::InvalidFailoverCount`] for an unreadable hop count, the header errors
+    /// ([`AuthError::MalformedEdgeHeader`], [`AuthError::MissingPrefix`],
+    /// [`AuthError::MalformedSignature`]), [`AuthError::UnknownKeyId`], [`AuthError::Expired`],
+    /// and [`AuthError::SignatureMismatch`] when body, hop count, key or time were changed.
+    pub fn verify(
+        &self,
+        body: &[u8],
+        header: &str,
+        failover_count: Option<&[u8]>,
+        now: u64,
+    ) -> Result<u8, AuthError> {
+        let failover_count = parse_failover_count(failover_count)?;
         let mut timestamp = None;
         let mut key_id = None;
         let mut sig = None;
@@ -337,10 +382,58 @@ impl EdgeVerifier {
         if now.abs_diff(timestamp) > self.tolerance_secs {
             return Err(AuthError::Expired);
         }
-        key.tag(timestamp, body)
+        key.tag(timestamp, failover_count, body)
             .verify_slice(&tag)
-            .map_err(|_| AuthError::SignatureMismatch)
+            .map_err(|_| AuthError::SignatureMismatch)?;
+        Ok(failover_count)
     }
+}
+
+/// Reads a [`FAILOVER_COUNT_HEADER`] value; an absent header is `0`.
+///
+/// Accepts ASCII decimal digits with optional surrounding spaces or tabs, up to 255. Only
+/// trust the result under a verified edge signature ([`EdgeVerifier::verify`] calls this and
+/// returns the count it verified).
+///
+/// ```
+/// use residency_core::auth::{AuthError, parse_failover_count};
+///
+/// assert_eq!(parse_failover_count(None), Ok(0));
+/// assert_eq!(parse_failover_count(Some(b" 1 ")), Ok(1));
+/// assert_eq!(
+///     parse_failover_count(Some(b"-1")),
+///     Err(AuthError::InvalidFailoverCount { problem: "negative" })
+/// );
+/// ```
+///
+/// # Errors
+/// [`AuthError::InvalidFailoverCount`] when the value is empty, negative, not a decimal
+/// integer, or above 255.
+pub fn parse_failover_count(value: Option<&[u8]>) -> Result<u8, AuthError> {
+    let Some(raw) = value else {
+        return Ok(0);
+    };
+    let digits = raw.trim_ascii();
+    if digits.is_empty() {
+        return Err(AuthError::InvalidFailoverCount { problem: "empty" });
+    }
+    if digits.first() == Some(&b'-') {
+        return Err(AuthError::InvalidFailoverCount {
+            problem: "negative",
+        });
+    }
+    let mut n: u32 = 0;
+    for b in digits {
+        if !b.is_ascii_digit() {
+            return Err(AuthError::InvalidFailoverCount {
+                problem: "not a decimal integer",
+            });
+        }
+        n = n.saturating_mul(10).saturating_add(u32::from(b - b'0'));
+    }
+    u8::try_from(n).map_err(|_| AuthError::InvalidFailoverCount {
+        problem: "too large",
+    })
 }
 
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
@@ -497,41 +590,109 @@ mod tests {
     }
 
     #[test]
-    fn edge_signatures_bind_body_key_and_time() {
+    fn edge_signature_known_answer() {
+        // HMAC-SHA256(key = 32 bytes of 7, "1790000000.k2026.<n>." || body), computed
+        // independently with Python's hmac module. The signed string gained the hop count
+        // (`<n>.`) when `x-failover-count` became part of the signature; these vectors replace
+        // the ones over `"<t>.<k>."` alone.
+        let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
+        let body = br#"{"object":"whatsapp_business_account"}"#;
+        assert_eq!(
+            key.sign(body, 0, 1_790_000_000),
+            "t=1790000000,k=k2026,v1=ec580b545967636799c8b953fa453c7b5ee103d2aec6a6172a9f3a4cff6ba0be"
+        );
+        assert_eq!(
+            key.sign(body, 1, 1_790_000_000),
+            "t=1790000000,k=k2026,v1=cd2c21b6ca4502b2379ad70b8a99703ad47c8b6b3f543eedb84e72a52d6296b4"
+        );
+    }
+
+    #[test]
+    fn edge_signatures_bind_body_key_time_and_hop_count() {
         let k1 = EdgeKey::new("k1", Secret::new(vec![1; 32]).unwrap()).unwrap();
         let k2 = EdgeKey::new("k2", Secret::new(vec![2; 32]).unwrap()).unwrap();
         let body = b"{\"a\":1}";
-        let h = k1.sign(body, 1000);
+        let h = k1.sign(body, 0, 1000);
         assert!(h.starts_with("t=1000,k=k1,v1="));
-        let v = EdgeVerifier::new(vec![k2.clone(), k1], 60);
-        assert_eq!(v.verify(body, &h, 1030), Ok(()));
-        assert_eq!(v.verify(body, &h, 970), Ok(()));
-        assert_eq!(v.verify(body, &h, 1061), Err(AuthError::Expired));
+        let v = EdgeVerifier::new(vec![k2.clone(), k1.clone()], 60);
+        assert_eq!(v.verify(body, &h, None, 1030), Ok(0));
+        assert_eq!(v.verify(body, &h, Some(b"0"), 970), Ok(0));
+        assert_eq!(v.verify(body, &h, None, 1061), Err(AuthError::Expired));
         assert_eq!(
-            v.verify(b"{\"a\":2}", &h, 1000),
+            v.verify(b"{\"a\":2}", &h, None, 1000),
             Err(AuthError::SignatureMismatch)
         );
-        // Claiming another key or time breaks the MAC.
+        // Claiming another key, time or hop count breaks the MAC.
         let forged = h.replace("k=k1", "k=k2");
         assert_eq!(
-            v.verify(body, &forged, 1000),
+            v.verify(body, &forged, None, 1000),
             Err(AuthError::SignatureMismatch)
         );
         let moved = h.replace("t=1000", "t=1001");
         assert_eq!(
-            v.verify(body, &moved, 1000),
+            v.verify(body, &moved, None, 1000),
             Err(AuthError::SignatureMismatch)
         );
+        assert_eq!(
+            v.verify(body, &h, Some(b"1"), 1000),
+            Err(AuthError::SignatureMismatch)
+        );
+        let hop = k1.sign(body, 1, 1000);
+        assert_eq!(v.verify(body, &hop, Some(b" 1\t"), 1000), Ok(1));
+        assert_eq!(
+            v.verify(body, &hop, None, 1000),
+            Err(AuthError::SignatureMismatch)
+        );
+        assert_eq!(
+            v.verify(body, &hop, Some(b"x"), 1000),
+            Err(AuthError::InvalidFailoverCount {
+                problem: "not a decimal integer"
+            })
+        );
         let only_k2 = EdgeVerifier::new(vec![k2], 60);
-        assert_eq!(only_k2.verify(body, &h, 1000), Err(AuthError::UnknownKeyId));
+        assert_eq!(
+            only_k2.verify(body, &h, None, 1000),
+            Err(AuthError::UnknownKeyId)
+        );
         assert!(matches!(
-            v.verify(body, "garbage", 1000),
+            v.verify(body, "garbage", None, 1000),
             Err(AuthError::MalformedEdgeHeader(_))
         ));
         assert!(matches!(
-            v.verify(body, "t=x,k=k1,v1=00", 1000),
+            v.verify(body, "t=x,k=k1,v1=00", None, 1000),
             Err(AuthError::MalformedEdgeHeader(_))
         ));
+    }
+
+    #[test]
+    fn failover_counts_parse_strictly_without_echoing_values() {
+        let parse = |s: &str| parse_failover_count(Some(s.as_bytes()));
+        assert_eq!(parse("0"), Ok(0));
+        assert_eq!(parse("\t001"), Ok(1));
+        assert_eq!(parse("255"), Ok(255));
+        let bad = [
+            ("", "empty"),
+            ("  ", "empty"),
+            ("-3", "negative"),
+            ("+1", "not a decimal integer"),
+            ("1.0", "not a decimal integer"),
+            ("one", "not a decimal integer"),
+            ("256", "too large"),
+            ("99999999999999999999999", "too large"),
+        ];
+        for (value, problem) in bad {
+            let err = parse(value).unwrap_err();
+            assert_eq!(
+                err,
+                AuthError::InvalidFailoverCount { problem },
+                "{value:?}"
+            );
+            assert!(
+                value.trim().is_empty() || !err.to_string().contains(value.trim()),
+                "{err}"
+            );
+        }
+        assert!(parse_failover_count(Some(&[0xff, 0x31])).is_err());
     }
 
     #[test]

@@ -2,7 +2,6 @@
 
 use crate::auth::AuthError;
 use crate::country::ParseCountryError;
-use crate::delivery::DeliveryError;
 use crate::policy::PolicyError;
 use crate::regime::ParseRegimeError;
 use crate::region::ParseRegionError;
@@ -34,9 +33,6 @@ pub enum Error {
     /// A residency policy is invalid.
     #[error("invalid policy: {0}")]
     Policy(#[from] PolicyError),
-    /// The delivery policy refused an input.
-    #[error("delivery: {0}")]
-    Delivery(#[from] DeliveryError),
     /// A country code did not parse.
     #[error("invalid country: {0}")]
     Country(#[from] ParseCountryError),

@@ -10,7 +10,6 @@ pub use error::Error;
 pub mod attribution;
 pub mod auth;
 pub mod country;
-pub mod delivery;
 pub mod numbering;
 pub mod policy;
 pub mod regime;

@@ -46,6 +46,7 @@ use crate::attribution::{self, Attribution, Basis, Unattributed};
 use crate::auth::EdgeKey;
 use crate::country::Country;
 use crate::policy::Policy;
+use crate::regime::Regime;
 use crate::region::Region;
 
 /// Why a body could not be routed. Messages give positions and field names, never values.
@@ -304,39 +305,6 @@ impl Decision {
         &self.body
     }
 
-    /// One [`DeliveryBody`](crate::delivery::DeliveryBody) per region body, for the failover
-    /// planner: the region, the countries (hence regimes) of the users it holds, and its item
-    /// ids. `payload_timestamp` is the payload's own time, which orders dead-letter replay.
-    ///
-    /// ```
-    /// use bytes::Bytes;
-    /// use residency_core::delivery::Millis;
-    /// use residency_core::route::Router;
-    ///
-    /// let body = Bytes::from_static(br#"{"object":"whatsapp_business_account","entry":[{"id":"1",
-    ///   "changes":[{"field":"messages","value":{"messages":[{"from":"4915112345678",
-    ///   "id":"wamid.A","timestamp":"1763719200","type":"text","text":{"body":"hallo"}}]}}]}]}"#);
-    /// let decision = Router::seed().route(body)?;
-    /// let bodies = decision.delivery_bodies(Millis::from_secs(1_763_719_200));
-    /// assert_eq!(bodies[0].region().as_str(), "EU");
-    /// assert_eq!(bodies[0].regimes().next(), Some(residency_core::Regime::EuGdpr));
-    /// # Ok::<(), residency_core::route::RouteError>(())
-    /// ```
-    pub fn delivery_bodies(
-        &self,
-        payload_timestamp: crate::delivery::Millis,
-    ) -> Vec<crate::delivery::DeliveryBody> {
-        self.bodies
-            .iter()
-            .map(|out| {
-                let mine = || self.items().filter(|i| i.region() == out.region());
-                crate::delivery::DeliveryBody::new(out.region.clone(), payload_timestamp)
-                    .with_countries(mine().filter_map(|i| i.country()))
-                    .with_message_ids(mine().filter_map(|i| i.id()))
-            })
-            .collect()
-    }
-
     fn text(&self, t: Text) -> &str {
         match t {
             Text::Span(a, b) => self
@@ -388,6 +356,24 @@ impl<'d> ItemDecision<'d> {
     /// The party's country, if one could be attributed.
     pub fn country(&self) -> Option<Country> {
         self.item.country
+    }
+
+    /// The data-protection regime of the party's country ([`Regime::of`]), if a country was
+    /// attributed. A delivery topology compares it with what the item's region may hold.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use residency_core::{Regime, route::Router};
+    ///
+    /// let body = Bytes::from_static(br#"{"object":"whatsapp_business_account","entry":[{"id":"1",
+    ///   "changes":[{"field":"messages","value":{"messages":[{"from":"79161234567","id":"wamid.R",
+    ///   "timestamp":"1","type":"text","text":{"body":"privet"}}]}}]}]}"#);
+    /// let decision = Router::seed().route(body)?;
+    /// assert_eq!(decision.items().next().unwrap().regime(), Some(Regime::Russia152Fz));
+    /// # Ok::<(), residency_core::route::RouteError>(())
+    /// ```
+    pub fn regime(&self) -> Option<Regime> {
+        self.item.country.map(Regime::of)
     }
 
     /// What the attribution rests on.
@@ -455,9 +441,11 @@ impl RegionBody {
     }
 
     /// The edge signature header for a rebuilt body, made with `key` at `now` (Unix
-    /// seconds); `None` for an unchanged body, which keeps the provider's own signature.
+    /// seconds) for a first forward (`x-failover-count: 0`); `None` for an unchanged body,
+    /// which keeps the provider's own signature. `residency-delivery` signs every attempt,
+    /// failover hops included, with its own hop count.
     pub fn edge_signature(&self, key: &EdgeKey, now: u64) -> Option<String> {
-        (!self.unchanged).then(|| key.sign(&self.body, now))
+        (!self.unchanged).then(|| key.sign(&self.body, 0, now))
     }
 }
 

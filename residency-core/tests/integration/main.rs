@@ -1,5 +1,4 @@
 //! Integration tests of `residency-core`: one test binary, one module per area.
-mod delivery;
 mod fail_closed;
 mod numbering;
 mod policy;
