@@ -11,10 +11,10 @@
 
 use std::hint::black_box;
 
+use benches::inputs::{COUNT, numbers};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use residency_core::attribution::attribute_phone;
 use residency_core::numbering;
-use benches::inputs::{COUNT, numbers};
 use rlibphonenumber::PhoneNumber;
 
 fn country(c: &mut Criterion) {

@@ -31,7 +31,6 @@ pub fn batch(n: usize, phones: &[&str]) -> String {
     )
 }
 
-
 /// How many numbers [`numbers`] gives.
 pub const COUNT: usize = 10_000;
 
@@ -93,4 +92,3 @@ pub fn numbers() -> Vec<String> {
     }
     out
 }
-

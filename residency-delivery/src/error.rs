@@ -171,7 +171,7 @@ mod tests {
             DeliveryError::ReservationLost,
             DeliveryError::DeadLettersFull { limit: "bytes" },
             DeliveryError::InvalidDeadLetter { line: 1, column: 2 },
-            DeliveryError::Route(RouteError::NotAnObject),
+            DeliveryError::Route(RouteError::Payload(wa_payload::Error::NotAnObject)),
         ];
         for e in errors {
             let s = e.to_string();
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn wrapped_errors_keep_their_source() {
-        let e = DeliveryError::Route(RouteError::NotAnObject);
+        let e = DeliveryError::Route(RouteError::Payload(wa_payload::Error::NotAnObject));
         assert!(std::error::Error::source(&e).is_some());
         let e = DeliveryError::from(AuthError::InvalidFailoverCount { problem: "empty" });
         assert!(matches!(

@@ -24,11 +24,26 @@ use benches::inputs::{STATUS, TEXT, batch, numbers};
 const WORKLOADS: &[(&str, &str)] = &[
     ("route-text", "route one text message"),
     ("route-status", "route one status"),
-    ("route-batch-1000", "route a 1,000-message single-region batch"),
-    ("route-mixed-100", "route (and split) a 100-message batch of 4 regions"),
-    ("parse-text", "wa_payload::parse one text message and read its items"),
-    ("country-attribute", "attribute_phone on 10,000 valid numbers"),
-    ("country-lookup", "numbering::lookup on 10,000 normalised numbers"),
+    (
+        "route-batch-1000",
+        "route a 1,000-message single-region batch",
+    ),
+    (
+        "route-mixed-100",
+        "route (and split) a 100-message batch of 4 regions",
+    ),
+    (
+        "parse-text",
+        "wa_payload::parse one text message and read its items",
+    ),
+    (
+        "country-attribute",
+        "attribute_phone on 10,000 valid numbers",
+    ),
+    (
+        "country-lookup",
+        "numbering::lookup on 10,000 normalised numbers",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -44,11 +59,19 @@ fn main() -> ExitCode {
     let checksum = match name.as_str() {
         "route-text" => route(TEXT.to_owned(), n),
         "route-status" => route(STATUS.to_owned(), n),
-        "route-batch-1000" => route(batch(1000, &["4915112345678", "4930901820", "33612345678"]), n),
+        "route-batch-1000" => route(
+            batch(1000, &["4915112345678", "4930901820", "33612345678"]),
+            n,
+        ),
         "route-mixed-100" => route(
             batch(
                 100,
-                &["4915112345678", "919876543210", "5511987654321", "12025550123"],
+                &[
+                    "4915112345678",
+                    "919876543210",
+                    "5511987654321",
+                    "12025550123",
+                ],
             ),
             n,
         ),
@@ -56,7 +79,10 @@ fn main() -> ExitCode {
             let mut sum = 0usize;
             for _ in 0..n {
                 let w = wa_payload::parse(black_box(TEXT.as_bytes())).expect("parses");
-                sum += w.items().map(|i| i.party.phone.map_or(0, str::len)).sum::<usize>();
+                sum += w
+                    .items()
+                    .map(|i| i.party.phone.map_or(0, str::len))
+                    .sum::<usize>();
             }
             sum as u64
         }
@@ -77,7 +103,9 @@ fn main() -> ExitCode {
             let mut sum = 0u64;
             for _ in 0..n {
                 for d in &digits {
-                    sum += u64::from(numbering::lookup(black_box(d)).is_some_and(|m| m.country.is_some()));
+                    sum += u64::from(
+                        numbering::lookup(black_box(d)).is_some_and(|m| m.country.is_some()),
+                    );
                 }
             }
             sum
