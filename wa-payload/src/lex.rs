@@ -137,6 +137,9 @@ pub struct Cursor<'a> {
     pos: usize,
     depth: usize,
     max_depth: usize,
+    /// Whether the input holds no byte below 0x20 at all (compact JSON, the usual webhook):
+    /// then no string can hold a control character, and a string's end is a plain search.
+    clean: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -147,6 +150,7 @@ impl<'a> Cursor<'a> {
             pos: 0,
             depth: 0,
             max_depth,
+            clean: !has_control(bytes),
         }
     }
 
@@ -233,7 +237,7 @@ impl<'a> Cursor<'a> {
             return Err(self.syntax());
         }
         let start = self.pos + 1;
-        let mut end = plain_run(self.bytes, start);
+        let mut end = self.run(start);
         // The common case: no escape, the run ends at the closing quote.
         if self.bytes.get(end) == Some(&b'"') {
             self.pos = end + 1;
@@ -248,7 +252,7 @@ impl<'a> Cursor<'a> {
                 Some(b'"') => break,
                 Some(b'\\') => {
                     end = self.escape(end + 1)?;
-                    end = plain_run(self.bytes, end);
+                    end = self.run(end);
                 }
                 // A control character, or the end of input inside the string.
                 _ => {
@@ -263,6 +267,26 @@ impl<'a> Cursor<'a> {
             end: to_u32(end),
             escaped: true,
         })
+    }
+
+    /// The end of the run of plain string content from `from`: the first quote, backslash or
+    /// control character, or the end of input.
+    #[inline]
+    fn run(&self, from: usize) -> usize {
+        let rest = self.bytes.get(from..).unwrap_or_default();
+        match memchr::memchr2(b'"', b'\\', rest) {
+            // Without control bytes anywhere, the first quote or backslash ends the run.
+            Some(p) if self.clean => from + p,
+            Some(p) => match rest
+                .get(..p)
+                .and_then(|run| run.iter().position(|&b| b < 0x20))
+            {
+                Some(c) => from + c,
+                None => from + p,
+            },
+            None if self.clean => self.bytes.len(),
+            None => plain_run(self.bytes, from),
+        }
     }
 
     /// Checks the escape whose character (after the backslash) is at `at`; returns the offset
@@ -519,6 +543,13 @@ pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
         .position(|&b| b == b'\n')
         .unwrap_or(before.len());
     (line, column)
+}
+
+/// Whether `bytes` holds a byte below 0x20 (a fold without early exit, so it vectorizes).
+fn has_control(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(4096)
+        .any(|chunk| chunk.iter().fold(false, |acc, &b| acc | (b < 0x20)))
 }
 
 /// The offset of the first byte at or after `pos` that ends a run of plain string content:

@@ -645,7 +645,7 @@ fn check_pair(
     let Some(item) = st.items().get(j) else {
         return Ok(());
     };
-    let prefix = format!("entry[{e}].changes[{ci}].value");
+    let prefix = || format!("entry[{e}].changes[{ci}].value");
     // Only values that are phone numbers or user ids can name different people: documentation
     // placeholders (`<USER_PHONE_NUMBER>`) name no one.
     let phone = |t: Text| Some(st.get(t)).filter(|p| super::looks_like_phone(p));
@@ -654,8 +654,8 @@ fn check_pair(
     {
         return Err(st.conflict(
             c,
-            format!("{prefix}.contacts[{}].wa_id", p.index),
-            format!("{prefix}.{}", item_field(item, true)),
+            format!("{}.contacts[{}].wa_id", prefix(), p.index),
+            format!("{}.{}", prefix(), item_field(item, true)),
         ));
     }
     let user_id = |t: Text| Some(st.get(t)).filter(|u| looks_like_user_id(u));
@@ -664,8 +664,8 @@ fn check_pair(
     {
         return Err(st.conflict(
             c,
-            format!("{prefix}.contacts[{}].user_id", p.index),
-            format!("{prefix}.{}", item_field(item, false)),
+            format!("{}.contacts[{}].user_id", prefix(), p.index),
+            format!("{}.{}", prefix(), item_field(item, false)),
         ));
     }
     Ok(())

@@ -261,12 +261,11 @@ impl Scanner {
                 limit: limits.max_body_bytes,
             });
         }
-        let text = std::str::from_utf8(body).map_err(|e| Error::InvalidUtf8 {
-            offset: e.valid_up_to(),
-        })?;
+        let text = utf8(body)?;
         let mut c = Cursor::new(body, limits.max_depth);
         let mut st = Scanning {
             bytes: body,
+            text,
             out: &mut self.out,
             max_items: limits.max_items,
             path: Path::default(),
@@ -468,6 +467,8 @@ impl Path {
 /// Scan state: the body, the output being filled, the item bound and the current path.
 pub(crate) struct Scanning<'b, 'o> {
     bytes: &'b [u8],
+    /// The same input, checked UTF-8.
+    text: &'b str,
     out: &'o mut Output,
     max_items: usize,
     path: Path,
@@ -493,11 +494,7 @@ impl Scanning<'_, '_> {
 
     pub(crate) fn get(&self, t: Text) -> &str {
         match t {
-            Text::Raw(a, b) => self
-                .bytes
-                .get(a as usize..b as usize)
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .unwrap_or_default(),
+            Text::Raw(a, b) => self.text.get(a as usize..b as usize).unwrap_or_default(),
             Text::Side(i) => self.out.side.get(i as usize).map_or("", String::as_str),
         }
     }
@@ -831,6 +828,16 @@ pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, Error> {
         (true, false) => Ok(Provider::CloudApi),
         (false, true) => Ok(Provider::Wasender),
         (false, false) => Err(Error::UnknownProvider),
+    }
+}
+
+/// The body as text: SIMD-validated, with std's exact error offset on failure.
+fn utf8(body: &[u8]) -> Result<&str, Error> {
+    match simdutf8::basic::from_utf8(body) {
+        Ok(text) => Ok(text),
+        Err(_) => std::str::from_utf8(body).map_err(|e| Error::InvalidUtf8 {
+            offset: e.valid_up_to(),
+        }),
     }
 }
 
