@@ -57,29 +57,19 @@ impl Sha256 {
         STANDARD.encode(self.0)
     }
 
-    /// Parses 64 hex digits.
+    /// Parses 64 hex digits (either case).
     pub fn from_hex(s: &str) -> Result<Self, DigestParseError> {
-        let b = s.as_bytes();
-        if b.len() != 64 {
-            return Err(DigestParseError::Length { len: b.len() });
+        if s.len() != 64 {
+            return Err(DigestParseError::Length { len: s.len() });
         }
         let mut out = [0u8; 32];
-        for (i, (o, pair)) in out.iter_mut().zip(b.chunks_exact(2)).enumerate() {
-            let (hi, lo) = match pair {
-                [h, l] => (hex_val(*h), hex_val(*l)),
-                _ => (None, None),
-            };
-            match (hi, lo) {
-                (Some(h), Some(l)) => *o = (h << 4) | l,
-                (None, _) => return Err(DigestParseError::InvalidHex { position: 2 * i }),
-                (_, None) => {
-                    return Err(DigestParseError::InvalidHex {
-                        position: 2 * i + 1,
-                    });
-                }
-            }
+        match base16ct::mixed::decode(s, &mut out) {
+            Ok(_) => Ok(Self(out)),
+            // On the error path only: where the first non-hex character is.
+            Err(_) => Err(DigestParseError::InvalidHex {
+                position: s.bytes().position(|c| !c.is_ascii_hexdigit()).unwrap_or(0),
+            }),
         }
-        Ok(Self(out))
     }
 
     /// Parses 44 characters of padded standard base64 that decode to 32 bytes.
@@ -95,22 +85,9 @@ impl Sha256 {
     }
 }
 
-fn hex_val(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Appends the lowercase hex of `bytes` to `out`.
 pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
-    }
+    out.push_str(&base16ct::lower::encode_string(bytes));
 }
 
 impl fmt::Display for Sha256 {

@@ -19,8 +19,9 @@ pub use key::{
 };
 pub use merkle::MerkleLog;
 pub use record::ArchiveRecord;
+pub use residency_time::UnixSeconds;
 pub use retention::{
-    ComplianceLogging, Decision, LogLevel, PolicyDocument, RetentionClass, RetentionPolicy,
+    ComplianceLogging, Disposition, LogLevel, PolicyDocument, RetentionClass, RetentionPolicy,
     RetentionRules,
 };
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use residency_time::UnixSeconds;
+
 use crate::merkle::MerkleLog;
 use crate::{Error, RetentionClass, Sha256, Verification, canonicalize_serialize};
 
@@ -15,7 +17,7 @@ const MAX_EXACT: u64 = 1 << 53;
 /// the [`MerkleLog`] (so the leaf hash is `SHA-256(0x00 || record_hash)`).
 ///
 /// ```
-/// use archive_hash::{ArchiveRecord, MerkleLog, RetentionClass, Sha256, Verification};
+/// use archive_hash::{ArchiveRecord, MerkleLog, RetentionClass, Sha256, UnixSeconds, Verification};
 ///
 /// let record = ArchiveRecord {
 ///     message_id: "wamid.HBgLMTIzNDU2Nzg5MA==".into(),
@@ -24,7 +26,7 @@ const MAX_EXACT: u64 = 1 << 53;
 ///     media_size: 11,
 ///     mime_type: "image/png".into(),
 ///     object_key: "eu/archive/2024/05/01/p1:k1:8f2a/wamid.HBgLMTIzNDU2Nzg5MA==.png".into(),
-///     archived_at: 1_714_521_700,
+///     archived_at: UnixSeconds::new(1_714_521_700),
 ///     retention_class: RetentionClass::Standard,
 ///     verification: Verification::Match,
 /// };
@@ -48,8 +50,8 @@ pub struct ArchiveRecord {
     pub mime_type: String,
     /// Where the bytes live ([`crate::ArchiveKey`]).
     pub object_key: String,
-    /// When the object was archived, Unix seconds UTC.
-    pub archived_at: u64,
+    /// When the object was archived.
+    pub archived_at: UnixSeconds,
     /// Which retention rules apply.
     pub retention_class: RetentionClass,
     /// The checksum verification outcome.
@@ -85,7 +87,7 @@ impl ArchiveRecord {
     /// The RFC 8785 canonical JSON. Sizes and times above 2^53 are refused because JCS
     /// numbers are doubles and would round.
     pub fn canonical_json(&self) -> Result<Vec<u8>, Error> {
-        if self.media_size > MAX_EXACT || self.archived_at > MAX_EXACT {
+        if self.media_size > MAX_EXACT || self.archived_at.get() > MAX_EXACT {
             return Err(Error::Json {
                 reason: "has an integer above 2^53",
                 position: 0,
@@ -119,7 +121,7 @@ mod tests {
             media_size: 1,
             mime_type: "application/pdf".into(),
             object_key: "archive/2024/01/01/p1:k1:secretpseudo/wamid.X.pdf".into(),
-            archived_at: 1_704_067_200,
+            archived_at: UnixSeconds::new(1_704_067_200),
             retention_class: RetentionClass::Finra,
             verification: Verification::Unverifiable {
                 reason: UnverifiableReason::Malformed,

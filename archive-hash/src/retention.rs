@@ -18,12 +18,14 @@
 //! # Ok::<(), archive_hash::Error>(())
 //! ```
 //!
-//! Decisions ([`RetentionRules::decide`]) take the archive time and "now" as Unix seconds
+//! Dispositions ([`RetentionRules::decide`]) take the archive time and "now" as [`UnixSeconds`]
 //! (this crate reads no clock): keep while young, move to cold storage after
 //! [`DEFAULT_COLD_AFTER_DAYS`], expire at the end of the retention period, unless a legal
 //! hold is in force, which overrides expiry (never the move to cold storage).
 
 use std::fmt;
+
+use residency_time::UnixSeconds;
 
 use crate::Error;
 
@@ -208,7 +210,7 @@ impl fmt::Display for RetentionClass {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Decision {
+pub enum Disposition {
     /// Keep it in hot storage.
     Keep,
     /// Move it to cold storage.
@@ -282,33 +284,39 @@ impl RetentionRules {
         Ok(Self::years(years))
     }
 
-    /// The decision for a record archived at `archived_at` (Unix seconds) at time `now`.
+    /// The disposition of a record archived at `archived_at`, at time `now`.
     ///
     /// A record from the future (clock skew) is kept. A legal hold turns `Expire` into
     /// `Held` and changes nothing else.
     ///
     /// ```
-    /// use archive_hash::{Decision, RetentionRules};
+    /// use archive_hash::{Disposition, RetentionRules, UnixSeconds};
     ///
     /// let rules = RetentionRules::sec(); // 1096 days, cold after 90
     /// let day = 86_400;
-    /// assert_eq!(rules.decide(0, 10 * day, false), Decision::Keep);
-    /// assert_eq!(rules.decide(0, 90 * day, false), Decision::MoveToCold);
-    /// assert_eq!(rules.decide(0, 1096 * day, false), Decision::Expire);
-    /// assert_eq!(rules.decide(0, 1096 * day, true), Decision::Held);
+    /// let at = |days: u64| UnixSeconds::new(days * day);
+    /// assert_eq!(rules.decide(at(0), at(10), false), Disposition::Keep);
+    /// assert_eq!(rules.decide(at(0), at(90), false), Disposition::MoveToCold);
+    /// assert_eq!(rules.decide(at(0), at(1096), false), Disposition::Expire);
+    /// assert_eq!(rules.decide(at(0), at(1096), true), Disposition::Held);
     /// ```
-    pub fn decide(&self, archived_at: u64, now: u64, legal_hold: bool) -> Decision {
-        let age_days = now.saturating_sub(archived_at) / 86_400;
+    pub fn decide(
+        &self,
+        archived_at: UnixSeconds,
+        now: UnixSeconds,
+        legal_hold: bool,
+    ) -> Disposition {
+        let age_days = now.saturating_since(archived_at).as_secs() / 86_400;
         if age_days >= u64::from(self.expire_after_days) {
             if legal_hold {
-                Decision::Held
+                Disposition::Held
             } else {
-                Decision::Expire
+                Disposition::Expire
             }
         } else if age_days >= u64::from(self.cold_after_days) {
-            Decision::MoveToCold
+            Disposition::MoveToCold
         } else {
-            Decision::Keep
+            Disposition::Keep
         }
     }
 }
@@ -434,12 +442,42 @@ mod tests {
         let r = RetentionRules::new(90, 180).unwrap();
         let day = 86_400u64;
         let t0 = 1_700_000_000;
-        assert_eq!(r.decide(t0, t0 + 90 * day - 1, false), Decision::Keep);
-        assert_eq!(r.decide(t0, t0 + 90 * day, false), Decision::MoveToCold);
-        assert_eq!(r.decide(t0, t0 + 180 * day - 1, true), Decision::MoveToCold);
-        assert_eq!(r.decide(t0, t0 + 180 * day, false), Decision::Expire);
-        assert_eq!(r.decide(t0, t0 + 180 * day, true), Decision::Held);
-        assert_eq!(r.decide(t0, 0, false), Decision::Keep);
+        assert_eq!(
+            r.decide(
+                UnixSeconds::new(t0),
+                UnixSeconds::new(t0 + 90 * day - 1),
+                false
+            ),
+            Disposition::Keep
+        );
+        assert_eq!(
+            r.decide(UnixSeconds::new(t0), UnixSeconds::new(t0 + 90 * day), false),
+            Disposition::MoveToCold
+        );
+        assert_eq!(
+            r.decide(
+                UnixSeconds::new(t0),
+                UnixSeconds::new(t0 + 180 * day - 1),
+                true
+            ),
+            Disposition::MoveToCold
+        );
+        assert_eq!(
+            r.decide(
+                UnixSeconds::new(t0),
+                UnixSeconds::new(t0 + 180 * day),
+                false
+            ),
+            Disposition::Expire
+        );
+        assert_eq!(
+            r.decide(UnixSeconds::new(t0), UnixSeconds::new(t0 + 180 * day), true),
+            Disposition::Held
+        );
+        assert_eq!(
+            r.decide(UnixSeconds::new(t0), UnixSeconds::new(0), false),
+            Disposition::Keep
+        );
         assert!(RetentionRules::new(90, 0).is_err());
     }
 }

@@ -26,7 +26,7 @@ use residency_core::route::{Decision, Router};
 use residency_core::{Regime, Region};
 use residency_delivery::{
     Answer, CrossBorder, DedupeConfig, DedupeStore, DedupeWindow, DeliveryConfig, Deployment,
-    ItemKey, Millis, Next, RegionTopology, Reserve, Topology,
+    ItemKey, Next, RegionTopology, Reserve, Topology, UnixMillis,
 };
 
 const KEYS: usize = 1_000_000;
@@ -196,7 +196,7 @@ fn delivery(c: &mut Criterion) {
         b.iter(|| {
             for decision in &decisions {
                 clock += 1;
-                let now = Millis::new(clock);
+                let now = UnixMillis::new(clock);
                 let mut d = deployment.deliver(black_box(decision), now);
                 let Next::Send(attempt) = d.next(&mut health, &mut rng, now) else {
                     panic!("an attempt");
@@ -225,7 +225,7 @@ fn delivery(c: &mut Criterion) {
     let mut baseline: HashMap<String, Instant> = HashMap::new();
     let mut buf = String::new();
     for n in 0..KEYS {
-        let now = Millis::new(n as u64);
+        let now = UnixMillis::new(n as u64);
         if let Ok(Reserve::Reserved(r)) = window.reserve(key(n as u64), now) {
             window.commit(&r, now).expect("committed");
         }
@@ -245,7 +245,7 @@ fn delivery(c: &mut Criterion) {
                 let k = key(next as u64);
                 next = KEYS + (next + 1 - KEYS) % STREAM;
                 clock += 1;
-                let now = Millis::new(clock);
+                let now = UnixMillis::new(clock);
                 match window.reserve(black_box(k), now).expect("bounded") {
                     Reserve::Reserved(r) => window.commit(&r, now).expect("committed"),
                     other => {

@@ -21,6 +21,9 @@
 //! ```
 
 use std::fmt;
+use std::time::Duration;
+
+use residency_time::UnixSeconds;
 
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
@@ -223,7 +226,7 @@ pub fn sign_hub_signature(app_secret: &Secret, body: &[u8]) -> String {
     let mut mac = app_secret.mac();
     mac.update(body);
     let tag: [u8; 32] = mac.finalize().into_bytes().into();
-    format!("sha256={}", encode_hex(&tag))
+    format!("sha256={}", base16ct::lower::encode_string(&tag))
 }
 
 /// Verifies WASenderApi's `X-Webhook-Signature` header, which carries the webhook secret
@@ -251,16 +254,21 @@ pub fn verify_wasender(secret: &Secret, header: &str) -> Result<(), AuthError> {
 /// that by simply not passing the header on: it builds the requests it forwards from scratch.
 ///
 /// ```
+/// use std::time::Duration;
+/// use residency_core::UnixSeconds;
 /// use residency_core::auth::{EdgeKey, EdgeVerifier, Secret};
 ///
 /// let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
 /// let body = br#"{"object":"whatsapp_business_account"}"#;
-/// let header = key.sign(body, 1, 1_790_000_000); // a failover copy: x-failover-count: 1
-/// let verifier = EdgeVerifier::new(vec![key], 300);
-/// assert_eq!(verifier.verify(body, &header, Some(b"1"), 1_790_000_060), Ok(1));
-/// assert!(verifier.verify(body, &header, Some(b"0"), 1_790_000_060).is_err()); // count changed
-/// assert!(verifier.verify(body, &header, None, 1_790_000_060).is_err()); // count stripped
-/// assert!(verifier.verify(body, &header, Some(b"1"), 1_790_001_000).is_err()); // too old
+/// let signed_at = UnixSeconds::new(1_790_000_000);
+/// let header = key.sign(body, 1, signed_at); // a failover copy: x-failover-count: 1
+/// let verifier = EdgeVerifier::new(vec![key], Duration::from_secs(300));
+/// let now = UnixSeconds::new(1_790_000_060);
+/// assert_eq!(verifier.verify(body, &header, Some(b"1"), now), Ok(1));
+/// assert!(verifier.verify(body, &header, Some(b"0"), now).is_err()); // count changed
+/// assert!(verifier.verify(body, &header, None, now).is_err()); // count stripped
+/// let later = UnixSeconds::new(1_790_001_000);
+/// assert!(verifier.verify(body, &header, Some(b"1"), later).is_err()); // too old
 /// ```
 #[derive(Clone)]
 pub struct EdgeKey {
@@ -290,9 +298,9 @@ impl EdgeKey {
         &self.id
     }
 
-    fn tag(&self, timestamp: u64, failover_count: u8, body: &[u8]) -> HmacSha256 {
+    fn tag(&self, timestamp: UnixSeconds, failover_count: u8, body: &[u8]) -> HmacSha256 {
         let mut mac = self.secret.mac();
-        mac.update(timestamp.to_string().as_bytes());
+        mac.update(timestamp.get().to_string().as_bytes());
         mac.update(b".");
         mac.update(self.id.as_bytes());
         mac.update(b".");
@@ -302,15 +310,19 @@ impl EdgeKey {
         mac
     }
 
-    /// Signs `body`, sent with `failover_count` in [`FAILOVER_COUNT_HEADER`], at `timestamp`
-    /// (Unix seconds), and returns the [`EDGE_SIGNATURE_HEADER`] value.
-    pub fn sign(&self, body: &[u8], failover_count: u8, timestamp: u64) -> String {
+    /// Signs `body`, sent with `failover_count` in [`FAILOVER_COUNT_HEADER`], at `timestamp`,
+    /// and returns the [`EDGE_SIGNATURE_HEADER`] value.
+    pub fn sign(&self, body: &[u8], failover_count: u8, timestamp: UnixSeconds) -> String {
         let tag: [u8; 32] = self
             .tag(timestamp, failover_count, body)
             .finalize()
             .into_bytes()
             .into();
-        format!("t={timestamp},k={},v1={}", self.id, encode_hex(&tag))
+        format!(
+            "t={timestamp},k={},v1={}",
+            self.id,
+            base16ct::lower::encode_string(&tag)
+        )
     }
 }
 
@@ -327,22 +339,19 @@ impl fmt::Debug for EdgeKey {
 #[derive(Debug, Clone)]
 pub struct EdgeVerifier {
     keys: Vec<EdgeKey>,
-    tolerance_secs: u64,
+    tolerance: Duration,
 }
 
 impl EdgeVerifier {
-    /// A verifier accepting signatures by any of `keys` made within `tolerance_secs` of the
-    /// time passed to [`verify`](Self::verify), either side.
-    pub fn new(keys: Vec<EdgeKey>, tolerance_secs: u64) -> Self {
-        Self {
-            keys,
-            tolerance_secs,
-        }
+    /// A verifier accepting signatures by any of `keys` made within `tolerance` of the time
+    /// passed to [`verify`](Self::verify), either side (whole seconds count).
+    pub fn new(keys: Vec<EdgeKey>, tolerance: Duration) -> Self {
+        Self { keys, tolerance }
     }
 
     /// Checks the header made by [`EdgeKey::sign`] against `body` and the request's
-    /// [`FAILOVER_COUNT_HEADER`] value (`None` when absent, read as `0`) at time `now` (Unix
-    /// seconds), and returns the hop count it vouches for.
+    /// [`FAILOVER_COUNT_HEADER`] value (`None` when absent, read as `0`) at time `now`, and
+    /// returns the hop count it vouches for.
     ///
     /// # Errors
     /// [`AuthError::InvalidFailoverCount`] for an unreadable hop count, the header errors
@@ -354,7 +363,7 @@ impl EdgeVerifier {
         body: &[u8],
         header: &str,
         failover_count: Option<&[u8]>,
-        now: u64,
+        now: UnixSeconds,
     ) -> Result<u8, AuthError> {
         let failover_count = parse_failover_count(failover_count)?;
         let mut timestamp = None;
@@ -368,10 +377,12 @@ impl EdgeVerifier {
                 _ => return Err(AuthError::MalformedEdgeHeader("unknown part")),
             }
         }
-        let timestamp: u64 = timestamp
-            .ok_or(AuthError::MalformedEdgeHeader("missing t"))?
-            .parse()
-            .map_err(|_| AuthError::MalformedEdgeHeader("t is not a number"))?;
+        let timestamp = UnixSeconds::new(
+            timestamp
+                .ok_or(AuthError::MalformedEdgeHeader("missing t"))?
+                .parse()
+                .map_err(|_| AuthError::MalformedEdgeHeader("t is not a number"))?,
+        );
         let key_id = key_id.ok_or(AuthError::MalformedEdgeHeader("missing k"))?;
         let tag = decode_hex32(sig.ok_or(AuthError::MissingPrefix("v1="))?)?;
         let key = self
@@ -379,7 +390,7 @@ impl EdgeVerifier {
             .iter()
             .find(|k| k.id == key_id)
             .ok_or(AuthError::UnknownKeyId)?;
-        if now.abs_diff(timestamp) > self.tolerance_secs {
+        if now.abs_diff(timestamp) > self.tolerance {
             return Err(AuthError::Expired);
         }
         key.tag(timestamp, failover_count, body)
@@ -442,37 +453,13 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && bool::from(a.ct_eq(b))
 }
 
+/// 64 hex digits (either case), decoded in constant time.
 fn decode_hex32(hex: &str) -> Result<[u8; 32], AuthError> {
-    let bytes = hex.as_bytes();
-    if bytes.len() != 64 {
-        return Err(AuthError::MalformedSignature);
-    }
     let mut out = [0u8; 32];
-    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        let hi = hex_val(pair[0]).ok_or(AuthError::MalformedSignature)?;
-        let lo = hex_val(pair[1]).ok_or(AuthError::MalformedSignature)?;
-        *o = (hi << 4) | lo;
+    match base16ct::mixed::decode(hex, &mut out) {
+        Ok(bytes) if bytes.len() == 32 => Ok(out),
+        _ => Err(AuthError::MalformedSignature),
     }
-    Ok(out)
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
 }
 
 #[cfg(test)]
@@ -598,11 +585,11 @@ mod tests {
         let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
         let body = br#"{"object":"whatsapp_business_account"}"#;
         assert_eq!(
-            key.sign(body, 0, 1_790_000_000),
+            key.sign(body, 0, UnixSeconds::new(1_790_000_000)),
             "t=1790000000,k=k2026,v1=ec580b545967636799c8b953fa453c7b5ee103d2aec6a6172a9f3a4cff6ba0be"
         );
         assert_eq!(
-            key.sign(body, 1, 1_790_000_000),
+            key.sign(body, 1, UnixSeconds::new(1_790_000_000)),
             "t=1790000000,k=k2026,v1=cd2c21b6ca4502b2379ad70b8a99703ad47c8b6b3f543eedb84e72a52d6296b4"
         );
     }
@@ -612,54 +599,60 @@ mod tests {
         let k1 = EdgeKey::new("k1", Secret::new(vec![1; 32]).unwrap()).unwrap();
         let k2 = EdgeKey::new("k2", Secret::new(vec![2; 32]).unwrap()).unwrap();
         let body = b"{\"a\":1}";
-        let h = k1.sign(body, 0, 1000);
+        let h = k1.sign(body, 0, UnixSeconds::new(1000));
         assert!(h.starts_with("t=1000,k=k1,v1="));
-        let v = EdgeVerifier::new(vec![k2.clone(), k1.clone()], 60);
-        assert_eq!(v.verify(body, &h, None, 1030), Ok(0));
-        assert_eq!(v.verify(body, &h, Some(b"0"), 970), Ok(0));
-        assert_eq!(v.verify(body, &h, None, 1061), Err(AuthError::Expired));
+        let v = EdgeVerifier::new(vec![k2.clone(), k1.clone()], Duration::from_secs(60));
+        assert_eq!(v.verify(body, &h, None, UnixSeconds::new(1030)), Ok(0));
+        assert_eq!(v.verify(body, &h, Some(b"0"), UnixSeconds::new(970)), Ok(0));
         assert_eq!(
-            v.verify(b"{\"a\":2}", &h, None, 1000),
+            v.verify(body, &h, None, UnixSeconds::new(1061)),
+            Err(AuthError::Expired)
+        );
+        assert_eq!(
+            v.verify(b"{\"a\":2}", &h, None, UnixSeconds::new(1000)),
             Err(AuthError::SignatureMismatch)
         );
         // Claiming another key, time or hop count breaks the MAC.
         let forged = h.replace("k=k1", "k=k2");
         assert_eq!(
-            v.verify(body, &forged, None, 1000),
+            v.verify(body, &forged, None, UnixSeconds::new(1000)),
             Err(AuthError::SignatureMismatch)
         );
         let moved = h.replace("t=1000", "t=1001");
         assert_eq!(
-            v.verify(body, &moved, None, 1000),
+            v.verify(body, &moved, None, UnixSeconds::new(1000)),
             Err(AuthError::SignatureMismatch)
         );
         assert_eq!(
-            v.verify(body, &h, Some(b"1"), 1000),
+            v.verify(body, &h, Some(b"1"), UnixSeconds::new(1000)),
             Err(AuthError::SignatureMismatch)
         );
-        let hop = k1.sign(body, 1, 1000);
-        assert_eq!(v.verify(body, &hop, Some(b" 1\t"), 1000), Ok(1));
+        let hop = k1.sign(body, 1, UnixSeconds::new(1000));
         assert_eq!(
-            v.verify(body, &hop, None, 1000),
+            v.verify(body, &hop, Some(b" 1\t"), UnixSeconds::new(1000)),
+            Ok(1)
+        );
+        assert_eq!(
+            v.verify(body, &hop, None, UnixSeconds::new(1000)),
             Err(AuthError::SignatureMismatch)
         );
         assert_eq!(
-            v.verify(body, &hop, Some(b"x"), 1000),
+            v.verify(body, &hop, Some(b"x"), UnixSeconds::new(1000)),
             Err(AuthError::InvalidFailoverCount {
                 problem: "not a decimal integer"
             })
         );
-        let only_k2 = EdgeVerifier::new(vec![k2], 60);
+        let only_k2 = EdgeVerifier::new(vec![k2], Duration::from_secs(60));
         assert_eq!(
-            only_k2.verify(body, &h, None, 1000),
+            only_k2.verify(body, &h, None, UnixSeconds::new(1000)),
             Err(AuthError::UnknownKeyId)
         );
         assert!(matches!(
-            v.verify(body, "garbage", None, 1000),
+            v.verify(body, "garbage", None, UnixSeconds::new(1000)),
             Err(AuthError::MalformedEdgeHeader(_))
         ));
         assert!(matches!(
-            v.verify(body, "t=x,k=k1,v1=00", None, 1000),
+            v.verify(body, "t=x,k=k1,v1=00", None, UnixSeconds::new(1000)),
             Err(AuthError::MalformedEdgeHeader(_))
         ));
     }

@@ -22,3 +22,9 @@ pub use numbering::{CallingCode, PlanMatch};
 pub use policy::{Policy, PolicyBuilder, PolicyError};
 pub use regime::{Localisation, ParseRegimeError, Regime};
 pub use region::{ParseRegionError, Region};
+
+// Foreign types in this crate's signatures, re-exported so callers need not depend on (and
+// keep in step with) the crates that define them.
+pub use bytes::Bytes;
+pub use residency_time::{UnixMillis, UnixSeconds};
+pub use wa_payload;

@@ -23,7 +23,7 @@ use residency_core::route::{Decision, Router};
 use residency_core::{Country, Regime, Region};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Compliance, DeliveryError, EndpointId, Millis};
+use crate::{Compliance, DeliveryError, EndpointId, UnixMillis};
 
 /// Most attempt records a letter keeps (the latest ones).
 pub const MAX_ATTEMPT_RECORDS: usize = 16;
@@ -78,7 +78,7 @@ pub struct AttemptRecord {
     /// Whether the body went as routed or masked.
     pub compliance: Compliance,
     /// When the attempt was answered (or given up on).
-    pub at: Millis,
+    pub at: UnixMillis,
     /// The HTTP status answered, or `None` for a timeout or connection failure.
     pub status: Option<u16>,
 }
@@ -102,27 +102,27 @@ pub enum DeadLetterReason {
 /// ```
 /// use bytes::Bytes;
 /// use residency_core::{Region, route::Router};
-/// use residency_delivery::{DeadLetter, DeadLetterReason, Millis};
+/// use residency_delivery::{DeadLetter, DeadLetterReason, UnixMillis};
 ///
 /// let body = Bytes::from_static(br#"{"object":"whatsapp_business_account","entry":[{"id":"1",
 ///   "changes":[{"field":"messages","value":{"messages":[{"from":"4915112345678","id":"wamid.A",
 ///   "timestamp":"1","type":"text","text":{"body":"hallo"}}]}}]}]}"#);
 /// let decision = Router::seed().route(body)?;
-/// let letter = DeadLetter::new(&decision, &Region::EU, Millis::from_secs(7), DeadLetterReason::Rejected { status: 422 })?;
+/// let letter = DeadLetter::new(&decision, &Region::EU, UnixMillis::from_secs(7), DeadLetterReason::Rejected { status: 422 })?;
 /// assert_eq!(letter.summary().items, 1);
 /// assert!(!format!("{letter:?}").contains("4915112345678"));
 /// let line = letter.to_json_line();
 /// assert!(line.ends_with('\n') && !line.contains("wamid.A")); // the body is base64
 /// assert_eq!(DeadLetter::from_json_line(&line)?, letter);
 /// // A letter is only ever made of its own region's items.
-/// assert!(DeadLetter::new(&decision, &Region::US, Millis::ZERO, DeadLetterReason::Rejected { status: 400 }).is_err());
+/// assert!(DeadLetter::new(&decision, &Region::US, UnixMillis::ZERO, DeadLetterReason::Rejected { status: 400 }).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadLetter {
     sequence: u64,
     region: Region,
-    received_at: Millis,
+    received_at: UnixMillis,
     summary: DecisionSummary,
     attempts: Vec<AttemptRecord>,
     reasons: Vec<DeadLetterReason>,
@@ -151,7 +151,7 @@ impl DeadLetter {
     pub fn new(
         decision: &Decision,
         region: &Region,
-        received_at: Millis,
+        received_at: UnixMillis,
         reason: DeadLetterReason,
     ) -> Result<Self, DeliveryError> {
         let body = decision
@@ -199,7 +199,7 @@ impl DeadLetter {
     }
 
     /// When the edge received the body.
-    pub fn received_at(&self) -> Millis {
+    pub fn received_at(&self) -> UnixMillis {
         self.received_at
     }
 
@@ -225,7 +225,7 @@ impl DeadLetter {
     }
 
     /// The replay key: arrival time at the edge, then arrival sequence in the queue.
-    pub fn replay_key(&self) -> (Millis, u64) {
+    pub fn replay_key(&self) -> (UnixMillis, u64) {
         (self.received_at, self.sequence)
     }
 
@@ -359,16 +359,16 @@ impl fmt::Debug for Rerouted {
 /// ```
 /// use bytes::Bytes;
 /// use residency_core::{Region, route::Router};
-/// use residency_delivery::{DeadLetter, DeadLetterQueue, DeadLetterReason, Millis};
+/// use residency_delivery::{DeadLetter, DeadLetterQueue, DeadLetterReason, UnixMillis};
 ///
 /// let decision = Router::seed().route(Bytes::from_static(br#"{"event":"messages.upsert","data":{"key":{"id":"K1",
 ///   "remoteJid":"4915112345678@s.whatsapp.net"}}}"#))?;
 /// let mut queue = DeadLetterQueue::new(Region::EU, 1_000, 16 << 20)?;
 /// for at in [20, 10] {
-///     let letter = DeadLetter::new(&decision, &Region::EU, Millis::new(at), DeadLetterReason::Rejected { status: 400 })?;
+///     let letter = DeadLetter::new(&decision, &Region::EU, UnixMillis::new(at), DeadLetterReason::Rejected { status: 400 })?;
 ///     queue.push(letter)?;
 /// }
-/// let order: Vec<_> = queue.drain_for_replay().iter().map(|l| l.received_at().as_u64()).collect();
+/// let order: Vec<_> = queue.drain_for_replay().iter().map(|l| l.received_at().get()).collect();
 /// assert_eq!(order, [10, 20]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -528,7 +528,7 @@ mod tests {
         DeadLetter::new(
             &decision(),
             &Region::EU,
-            Millis::new(at),
+            UnixMillis::new(at),
             DeadLetterReason::Rejected { status: 422 },
         )
         .unwrap()
@@ -579,7 +579,7 @@ mod tests {
             endpoint: "eu-1".parse().unwrap(),
             region: Region::EU,
             compliance: Compliance::Full,
-            at: Millis::new(1),
+            at: UnixMillis::new(1),
             status: Some(422),
         };
         let mut l = letter(1).with_attempts(vec![record; 40]);

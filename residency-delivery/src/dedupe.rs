@@ -60,7 +60,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use crate::time::{Clamp, duration_ms};
-use crate::{DeliveryError, ItemKey, Millis};
+use crate::{DeliveryError, ItemKey, UnixMillis};
 
 /// The default age after which a committed key is forgotten: seven days, as long as Meta
 /// retries a webhook.
@@ -79,22 +79,22 @@ pub const DEFAULT_MAX_RESERVED: usize = 65_536;
 /// A claim on one key, held by one request until it commits or releases.
 ///
 /// ```
-/// use residency_delivery::{ItemKey, Millis, Reservation};
+/// use residency_delivery::{ItemKey, UnixMillis, Reservation};
 ///
 /// // A SQL store rebuilds one from its row.
-/// let r = Reservation::new(ItemKey::from_bytes([1; 16]), 42, Millis::new(30_000));
-/// assert_eq!((r.token(), r.expires()), (42, Millis::new(30_000)));
+/// let r = Reservation::new(ItemKey::from_bytes([1; 16]), 42, UnixMillis::new(30_000));
+/// assert_eq!((r.token(), r.expires()), (42, UnixMillis::new(30_000)));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Reservation {
     key: ItemKey,
     token: u64,
-    expires: Millis,
+    expires: UnixMillis,
 }
 
 impl Reservation {
     /// A reservation of `key` by `token` whose lease ends at `expires`.
-    pub const fn new(key: ItemKey, token: u64, expires: Millis) -> Self {
+    pub const fn new(key: ItemKey, token: u64, expires: UnixMillis) -> Self {
         Self {
             key,
             token,
@@ -113,7 +113,7 @@ impl Reservation {
     }
 
     /// When the lease ends.
-    pub const fn expires(&self) -> Millis {
+    pub const fn expires(&self) -> UnixMillis {
         self.expires
     }
 }
@@ -130,7 +130,7 @@ pub enum Reserve {
     /// provider retries.
     Busy {
         /// When that reservation's lease ends.
-        until: Millis,
+        until: UnixMillis,
     },
 }
 
@@ -144,7 +144,7 @@ pub trait DedupeStore {
     /// # Errors
     /// [`DeliveryError::TooManyReservations`] when the store holds as many live reservations
     /// as it allows (answer 503).
-    fn reserve(&mut self, key: ItemKey, now: Millis) -> Result<Reserve, DeliveryError>;
+    fn reserve(&mut self, key: ItemKey, now: UnixMillis) -> Result<Reserve, DeliveryError>;
 
     /// Marks the reserved key stored, at `now`. Call it once the item is durably stored (in
     /// the same transaction, for a database).
@@ -152,13 +152,13 @@ pub trait DedupeStore {
     /// # Errors
     /// [`DeliveryError::ReservationLost`] when the reservation is no longer this token's: do
     /// not acknowledge the item.
-    fn commit(&mut self, reservation: &Reservation, now: Millis) -> Result<(), DeliveryError>;
+    fn commit(&mut self, reservation: &Reservation, now: UnixMillis) -> Result<(), DeliveryError>;
 
     /// Gives the reservation up (storing failed): the next delivery may store the item.
     ///
     /// # Errors
     /// Only a store's own failures; releasing a lost reservation is a no-op.
-    fn release(&mut self, reservation: &Reservation, now: Millis) -> Result<(), DeliveryError>;
+    fn release(&mut self, reservation: &Reservation, now: UnixMillis) -> Result<(), DeliveryError>;
 }
 
 /// Parameters of a [`DedupeWindow`].
@@ -230,18 +230,18 @@ impl Hasher for SeededHasher {
 ///   are unpredictable to whoever sends the bodies. There is no default seed.
 ///
 /// ```
-/// use residency_delivery::{DedupeConfig, DedupeStore, DedupeWindow, ItemKey, Millis, Reserve};
+/// use residency_delivery::{DedupeConfig, DedupeStore, DedupeWindow, ItemKey, UnixMillis, Reserve};
 ///
 /// let mut window = DedupeWindow::new(DedupeConfig::default(), 0x5eed)?;
 /// let key = ItemKey::from_bytes([7; 16]);
-/// let Reserve::Reserved(r) = window.reserve(key, Millis::new(0))? else { unreachable!() };
+/// let Reserve::Reserved(r) = window.reserve(key, UnixMillis::new(0))? else { unreachable!() };
 /// // A redelivery while the first request is storing: busy, not duplicate.
-/// assert!(matches!(window.reserve(key, Millis::new(5))?, Reserve::Busy { .. }));
+/// assert!(matches!(window.reserve(key, UnixMillis::new(5))?, Reserve::Busy { .. }));
 /// // Storing failed: release, and the next delivery stores it.
-/// window.release(&r, Millis::new(6))?;
-/// let Reserve::Reserved(r) = window.reserve(key, Millis::new(7))? else { unreachable!() };
-/// window.commit(&r, Millis::new(8))?;
-/// assert_eq!(window.reserve(key, Millis::new(9))?, Reserve::Duplicate);
+/// window.release(&r, UnixMillis::new(6))?;
+/// let Reserve::Reserved(r) = window.reserve(key, UnixMillis::new(7))? else { unreachable!() };
+/// window.commit(&r, UnixMillis::new(8))?;
+/// assert_eq!(window.reserve(key, UnixMillis::new(9))?, Reserve::Duplicate);
 /// # Ok::<(), residency_delivery::DeliveryError>(())
 /// ```
 #[derive(Clone)]
@@ -310,8 +310,8 @@ impl DedupeWindow {
     }
 
     /// Whether `key` is committed and younger than the window at `now`.
-    pub fn contains(&self, key: &ItemKey, now: Millis) -> bool {
-        let now = now.max(self.clock.latest()).as_u64();
+    pub fn contains(&self, key: &ItemKey, now: UnixMillis) -> bool {
+        let now = now.max(self.clock.latest()).get();
         // Keys older than the window sit at the front of the arrival queue until the next
         // write evicts them: a key is held if it is in the set and not among them.
         self.committed.contains(key)
@@ -359,8 +359,8 @@ impl DedupeWindow {
 }
 
 impl DedupeStore for DedupeWindow {
-    fn reserve(&mut self, key: ItemKey, now: Millis) -> Result<Reserve, DeliveryError> {
-        let now = self.clock.read(now).as_u64();
+    fn reserve(&mut self, key: ItemKey, now: UnixMillis) -> Result<Reserve, DeliveryError> {
+        let now = self.clock.read(now).get();
         self.evict(now);
         if self.committed.contains(&key) {
             return Ok(Reserve::Duplicate);
@@ -373,7 +373,7 @@ impl DedupeStore for DedupeWindow {
                 let (_, until) = *held.get();
                 if until > now {
                     return Ok(Reserve::Busy {
-                        until: Millis::new(until),
+                        until: UnixMillis::new(until),
                     });
                 }
                 held.insert((token, expires));
@@ -389,12 +389,12 @@ impl DedupeStore for DedupeWindow {
         Ok(Reserve::Reserved(Reservation::new(
             key,
             token,
-            Millis::new(expires),
+            UnixMillis::new(expires),
         )))
     }
 
-    fn commit(&mut self, reservation: &Reservation, now: Millis) -> Result<(), DeliveryError> {
-        let now = self.clock.read(now).as_u64();
+    fn commit(&mut self, reservation: &Reservation, now: UnixMillis) -> Result<(), DeliveryError> {
+        let now = self.clock.read(now).get();
         let key = reservation.key;
         match self.reserved.get(&key) {
             Some(&(token, _)) if token == reservation.token => {}
@@ -408,7 +408,7 @@ impl DedupeStore for DedupeWindow {
         Ok(())
     }
 
-    fn release(&mut self, reservation: &Reservation, now: Millis) -> Result<(), DeliveryError> {
+    fn release(&mut self, reservation: &Reservation, now: UnixMillis) -> Result<(), DeliveryError> {
         self.clock.read(now);
         if let Entry::Occupied(held) = self.reserved.entry(reservation.key)
             && held.get().0 == reservation.token
@@ -440,7 +440,7 @@ pub enum Claimed {
     /// An item is being stored by another request: nothing was kept reserved; answer 503.
     Busy {
         /// When that reservation's lease ends.
-        until: Millis,
+        until: UnixMillis,
     },
 }
 
@@ -467,7 +467,11 @@ impl Claim {
     /// # Errors
     /// [`DeliveryError::ReservationLost`] when a lease was lost: do not acknowledge the body
     /// (the items committed before it stay committed; they are stored).
-    pub fn commit(self, store: &mut impl DedupeStore, now: Millis) -> Result<(), DeliveryError> {
+    pub fn commit(
+        self,
+        store: &mut impl DedupeStore,
+        now: UnixMillis,
+    ) -> Result<(), DeliveryError> {
         for (_, r) in &self.fresh {
             store.commit(r, now)?;
         }
@@ -478,7 +482,11 @@ impl Claim {
     ///
     /// # Errors
     /// A store's own failure.
-    pub fn release(self, store: &mut impl DedupeStore, now: Millis) -> Result<(), DeliveryError> {
+    pub fn release(
+        self,
+        store: &mut impl DedupeStore,
+        now: UnixMillis,
+    ) -> Result<(), DeliveryError> {
         for (_, r) in &self.fresh {
             store.release(r, now)?;
         }
@@ -492,17 +500,17 @@ impl Claim {
 /// answer is [`Claimed::Busy`]. A key repeated within the body counts once.
 ///
 /// ```
-/// use residency_delivery::{claim, Claimed, DedupeConfig, DedupeWindow, KeyScheme, Millis};
+/// use residency_delivery::{claim, Claimed, DedupeConfig, DedupeWindow, KeyScheme, UnixMillis};
 ///
 /// let scheme = KeyScheme::new(&[3; 32])?;
 /// let body = br#"{"event":"messages.upsert","data":{"key":{"id":"K1","remoteJid":"4915112345678@s.whatsapp.net"}}}"#;
 /// let keys = scheme.keys(body)?;
 /// let mut store = DedupeWindow::new(DedupeConfig::default(), 99)?;
-/// let Claimed::Ready(c) = claim(&mut store, &keys, Millis::new(1))? else { unreachable!() };
+/// let Claimed::Ready(c) = claim(&mut store, &keys, UnixMillis::new(1))? else { unreachable!() };
 /// assert_eq!(c.fresh().len(), 1);
 /// // ... store the item durably, then:
-/// c.commit(&mut store, Millis::new(2))?;
-/// let Claimed::Ready(again) = claim(&mut store, &keys, Millis::new(3))? else { unreachable!() };
+/// c.commit(&mut store, UnixMillis::new(2))?;
+/// let Claimed::Ready(again) = claim(&mut store, &keys, UnixMillis::new(3))? else { unreachable!() };
 /// assert_eq!((again.fresh().len(), again.duplicates()), (0, &[0][..]));
 /// # Ok::<(), residency_delivery::DeliveryError>(())
 /// ```
@@ -513,7 +521,7 @@ impl Claim {
 pub fn claim(
     store: &mut impl DedupeStore,
     keys: &[ItemKey],
-    now: Millis,
+    now: UnixMillis,
 ) -> Result<Claimed, DeliveryError> {
     let mut claim = Claim {
         fresh: Vec::with_capacity(keys.len()),
@@ -565,7 +573,7 @@ mod tests {
     }
 
     fn reserved(w: &mut DedupeWindow, k: ItemKey, t: u64) -> Reservation {
-        match w.reserve(k, Millis::new(t)).unwrap() {
+        match w.reserve(k, UnixMillis::new(t)).unwrap() {
             Reserve::Reserved(r) => r,
             other => panic!("expected a reservation, got {other:?}"),
         }
@@ -576,37 +584,37 @@ mod tests {
         let mut w = window(10, 10_000, 100);
         let first = reserved(&mut w, key(1), 0);
         assert_eq!(
-            w.reserve(key(1), Millis::new(50)).unwrap(),
+            w.reserve(key(1), UnixMillis::new(50)).unwrap(),
             Reserve::Busy {
-                until: Millis::new(100)
+                until: UnixMillis::new(100)
             }
         );
         let second = reserved(&mut w, key(1), 100);
         assert_ne!(first.token(), second.token());
         assert!(matches!(
-            w.commit(&first, Millis::new(101)),
+            w.commit(&first, UnixMillis::new(101)),
             Err(DeliveryError::ReservationLost)
         ));
-        w.release(&first, Millis::new(101)).unwrap(); // a no-op: not its reservation any more
-        w.commit(&second, Millis::new(102)).unwrap();
+        w.release(&first, UnixMillis::new(101)).unwrap(); // a no-op: not its reservation any more
+        w.commit(&second, UnixMillis::new(102)).unwrap();
         assert!(matches!(
-            w.commit(&second, Millis::new(103)),
+            w.commit(&second, UnixMillis::new(103)),
             Err(DeliveryError::ReservationLost)
         ));
         assert_eq!(
-            w.reserve(key(1), Millis::new(104)).unwrap(),
+            w.reserve(key(1), UnixMillis::new(104)).unwrap(),
             Reserve::Duplicate
         );
-        assert!(w.contains(&key(1), Millis::new(104)));
+        assert!(w.contains(&key(1), UnixMillis::new(104)));
     }
 
     #[test]
     fn an_expired_lease_still_commits_while_nobody_took_over() {
         let mut w = window(10, 10_000, 100);
         let r = reserved(&mut w, key(2), 0);
-        w.commit(&r, Millis::new(500)).unwrap();
+        w.commit(&r, UnixMillis::new(500)).unwrap();
         assert_eq!(
-            w.reserve(key(2), Millis::new(501)).unwrap(),
+            w.reserve(key(2), UnixMillis::new(501)).unwrap(),
             Reserve::Duplicate
         );
     }
@@ -616,14 +624,14 @@ mod tests {
         let mut w = window(3, 1_000, 100);
         for n in 0..4 {
             let r = reserved(&mut w, key(n), u64::from(n));
-            w.commit(&r, Millis::new(u64::from(n))).unwrap();
+            w.commit(&r, UnixMillis::new(u64::from(n))).unwrap();
         }
         assert_eq!(w.len(), 3);
-        assert!(!w.contains(&key(0), Millis::new(5)));
-        assert!(w.contains(&key(1), Millis::new(5)));
+        assert!(!w.contains(&key(0), UnixMillis::new(5)));
+        assert!(w.contains(&key(1), UnixMillis::new(5)));
         // Aged out: stored again rather than dropped.
         assert!(matches!(
-            w.reserve(key(1), Millis::new(1_001)).unwrap(),
+            w.reserve(key(1), UnixMillis::new(1_001)).unwrap(),
             Reserve::Reserved(_)
         ));
     }
@@ -632,13 +640,13 @@ mod tests {
     fn a_clock_stepping_back_is_clamped() {
         let mut w = window(10, 100, 50);
         let r = reserved(&mut w, key(1), 1_000);
-        w.commit(&r, Millis::new(10)).unwrap(); // read as t=1000
+        w.commit(&r, UnixMillis::new(10)).unwrap(); // read as t=1000
         assert_eq!(
-            w.reserve(key(1), Millis::new(0)).unwrap(),
+            w.reserve(key(1), UnixMillis::new(0)).unwrap(),
             Reserve::Duplicate
         );
         assert!(matches!(
-            w.reserve(key(1), Millis::new(1_100)).unwrap(),
+            w.reserve(key(1), UnixMillis::new(1_100)).unwrap(),
             Reserve::Reserved(_)
         ));
     }
@@ -650,7 +658,7 @@ mod tests {
             reserved(&mut w, key(n), 0);
         }
         assert!(matches!(
-            w.reserve(key(9), Millis::new(1)),
+            w.reserve(key(9), UnixMillis::new(1)),
             Err(DeliveryError::TooManyReservations)
         ));
         w.drop_reservations();
@@ -709,19 +717,19 @@ mod tests {
         let busy = reserved(&mut w, key(3), 0);
         let keys = [key(1), key(2), key(1), key(3)];
         assert_eq!(
-            claim(&mut w, &keys, Millis::new(1)).unwrap(),
+            claim(&mut w, &keys, UnixMillis::new(1)).unwrap(),
             Claimed::Busy {
-                until: Millis::new(100)
+                until: UnixMillis::new(100)
             }
         );
         assert_eq!(w.reserved(), 1, "the claim released what it took");
-        w.release(&busy, Millis::new(2)).unwrap();
-        let Claimed::Ready(c) = claim(&mut w, &keys, Millis::new(3)).unwrap() else {
+        w.release(&busy, UnixMillis::new(2)).unwrap();
+        let Claimed::Ready(c) = claim(&mut w, &keys, UnixMillis::new(3)).unwrap() else {
             panic!("expected a claim");
         };
         assert_eq!(c.fresh().len(), 3);
         assert_eq!(c.duplicates(), [2]);
-        c.release(&mut w, Millis::new(4)).unwrap();
+        c.release(&mut w, UnixMillis::new(4)).unwrap();
         assert_eq!(w.reserved(), 0);
     }
 }

@@ -17,7 +17,8 @@ use residency_core::{Country, Regime, Region};
 use crate::regime_set::RegimeSet;
 use crate::time::duration_ms;
 use crate::{
-    Delivery, DeliveryError, FailoverCount, HealthBook, HealthConfig, Millis, RetryPolicy, Topology,
+    Delivery, DeliveryError, FailoverCount, HealthBook, HealthConfig, RetryPolicy, Topology,
+    UnixMillis,
 };
 
 /// What the edge does with a region body holding items of a localised regime that its region
@@ -230,7 +231,7 @@ impl Deployment {
 
     /// Starts the delivery of every region body of `decision`, a POST received at `now` from
     /// the public ingress (hop count zero, whatever the request's headers say).
-    pub fn deliver<'a>(&'a self, decision: &'a Decision, now: Millis) -> Delivery<'a> {
+    pub fn deliver<'a>(&'a self, decision: &'a Decision, now: UnixMillis) -> Delivery<'a> {
         Delivery::start(self, decision, FailoverCount::ZERO, None, now)
     }
 
@@ -244,7 +245,7 @@ impl Deployment {
         &'a self,
         decision: &'a Decision,
         arrived: FailoverCount,
-        now: Millis,
+        now: UnixMillis,
     ) -> Result<Delivery<'a>, DeliveryError> {
         if arrived.is_loop() {
             return Err(DeliveryError::LoopDetected {
@@ -262,7 +263,7 @@ impl Deployment {
         &'a self,
         region: &Region,
         decision: &'a Decision,
-        now: Millis,
+        now: UnixMillis,
     ) -> Delivery<'a> {
         Delivery::start(self, decision, FailoverCount::ZERO, Some(region), now)
     }

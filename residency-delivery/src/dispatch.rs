@@ -36,8 +36,8 @@ use crate::plan::{Cursor, Step};
 use crate::time::{Clamp, duration_ms};
 use crate::{
     AttemptRecord, Compliance, DeadLetter, DeadLetterReason, DeliveryError, DeliveryEvent,
-    Deployment, EndpointId, EventKind, FailoverCount, HealthBook, Millis, Plan, RandomSource,
-    RetryDecision, Signal, UncoveredAction,
+    Deployment, EndpointId, EventKind, FailoverCount, HealthBook, Plan, RandomSource,
+    RetryDecision, Signal, UncoveredAction, UnixMillis,
 };
 
 /// The answer to give the provider for one POST.
@@ -71,7 +71,7 @@ pub enum Next {
     /// whichever comes first, then call [`Delivery::next`] again.
     Wait {
         /// The latest time to call `next` again (never after the deadline).
-        until: Millis,
+        until: UnixMillis,
     },
     /// Finished: answer the provider.
     Done(Verdict),
@@ -184,7 +184,7 @@ pub struct Attempt {
     home: Region,
     payload: Payload,
     failover_count: FailoverCount,
-    respond_by: Millis,
+    respond_by: UnixMillis,
     unchanged: bool,
 }
 
@@ -242,7 +242,7 @@ impl Attempt {
     }
 
     /// The time by which an answer must have come; report [`Answer::NoResponse`] then.
-    pub fn respond_by(&self) -> Millis {
+    pub fn respond_by(&self) -> UnixMillis {
         self.respond_by
     }
 
@@ -253,17 +253,21 @@ impl Attempt {
     }
 
     /// The `x-residency-signature` value: the edge key's signature over the body and the hop
-    /// count, at `unix_secs`.
-    pub fn edge_signature(&self, key: &EdgeKey, unix_secs: u64) -> String {
-        key.sign(self.body(), self.failover_count.get(), unix_secs)
+    /// count, at `now`.
+    pub fn edge_signature(&self, key: &EdgeKey, now: residency_time::UnixSeconds) -> String {
+        key.sign(self.body(), self.failover_count.get(), now)
     }
 
     /// The two headers every attempt carries: `x-failover-count` and
-    /// `x-residency-signature` (signed with `key` at `unix_secs`).
-    pub fn headers(&self, key: &EdgeKey, unix_secs: u64) -> [(&'static str, String); 2] {
+    /// `x-residency-signature` (signed with `key` at `now`).
+    pub fn headers(
+        &self,
+        key: &EdgeKey,
+        now: residency_time::UnixSeconds,
+    ) -> [(&'static str, String); 2] {
         [
             (FAILOVER_COUNT_HEADER, self.failover_count.to_header_value()),
-            (EDGE_SIGNATURE_HEADER, self.edge_signature(key, unix_secs)),
+            (EDGE_SIGNATURE_HEADER, self.edge_signature(key, now)),
         ]
     }
 }
@@ -413,7 +417,7 @@ struct Run<'a> {
     rounds: u32,
     tried_this_round: bool,
     failures: u32,
-    not_before: Millis,
+    not_before: UnixMillis,
     in_flight: Option<InFlight>,
     masked: MaskedState,
     masked_copy: Option<Region>,
@@ -424,7 +428,7 @@ struct Run<'a> {
 
 enum RunStep {
     Send(Attempt),
-    Wait(Millis),
+    Wait(UnixMillis),
     InFlight,
     Settled,
 }
@@ -435,8 +439,8 @@ enum RunStep {
 pub struct Delivery<'a> {
     deployment: &'a Deployment,
     decision: &'a Decision,
-    started: Millis,
-    deadline: Millis,
+    started: UnixMillis,
+    deadline: UnixMillis,
     clock: Clamp,
     runs: Vec<Run<'a>>,
     next_id: u32,
@@ -462,7 +466,7 @@ impl<'a> Delivery<'a> {
         decision: &'a Decision,
         arrived: FailoverCount,
         only: Option<&Region>,
-        now: Millis,
+        now: UnixMillis,
     ) -> Self {
         let topology = deployment.topology();
         let config = deployment.config();
@@ -553,12 +557,12 @@ impl<'a> Delivery<'a> {
     }
 
     /// When the delivery started.
-    pub fn started(&self) -> Millis {
+    pub fn started(&self) -> UnixMillis {
         self.started
     }
 
     /// The time by which the verdict is given.
-    pub fn deadline(&self) -> Millis {
+    pub fn deadline(&self) -> UnixMillis {
         self.deadline
     }
 
@@ -607,7 +611,7 @@ impl<'a> Delivery<'a> {
         &mut self,
         health: &mut HealthBook,
         rng: &mut impl RandomSource,
-        now: Millis,
+        now: UnixMillis,
     ) -> Next {
         let now = self.clock.read(now);
         if let Some(v) = self.verdict {
@@ -649,7 +653,7 @@ impl<'a> Delivery<'a> {
         id: AttemptId,
         answer: Answer,
         health: &mut HealthBook,
-        now: Millis,
+        now: UnixMillis,
     ) -> Result<(), DeliveryError> {
         let now = self.clock.read(now);
         let i = self
@@ -774,7 +778,7 @@ impl<'a> Delivery<'a> {
         i: usize,
         health: &mut HealthBook,
         rng: &mut impl RandomSource,
-        now: Millis,
+        now: UnixMillis,
     ) -> RunStep {
         let deployment = self.deployment;
         let config = deployment.config();
@@ -898,7 +902,7 @@ impl<'a> Delivery<'a> {
                 .filter(|(_, c)| !(skip_masked && *c == Compliance::MaskedPii))
                 .map(|(e, _)| health.next_admission_at(e, now))
                 .min()
-                .unwrap_or(Millis::MAX);
+                .unwrap_or(UnixMillis::MAX);
             if earliest >= deadline {
                 let masked_copy = run.masked_copy.clone();
                 run.outcome = Some(pending(PendingReason::Unavailable, masked_copy));
@@ -915,7 +919,7 @@ impl<'a> Delivery<'a> {
     }
 
     /// Gives the verdict at `now`: every region body not settled is pending.
-    fn finish(&mut self, now: Millis) -> Verdict {
+    fn finish(&mut self, now: UnixMillis) -> Verdict {
         let latency = duration_ms(now.saturating_since(self.started));
         let mut verdict = Verdict::Ack;
         for run in &mut self.runs {
@@ -960,7 +964,7 @@ fn record(
     endpoint: &EndpointId,
     region: &Region,
     masked: bool,
-    at: Millis,
+    at: UnixMillis,
     status: Option<u16>,
 ) -> AttemptRecord {
     AttemptRecord {

@@ -11,7 +11,7 @@
 use residency_core::Region;
 use serde::{Deserialize, Serialize};
 
-use crate::{Compliance, EndpointId, Millis};
+use crate::{Compliance, EndpointId, UnixMillis};
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -70,10 +70,10 @@ impl EventKind {
 /// One event, serialized as a JSON object.
 ///
 /// ```
-/// use residency_delivery::{Compliance, DeliveryEvent, EventKind, Millis};
+/// use residency_delivery::{Compliance, DeliveryEvent, EventKind, UnixMillis};
 /// use residency_core::Region;
 ///
-/// let e = DeliveryEvent::new(EventKind::FailoverTriggered, Region::EU, 3, Millis::new(5))
+/// let e = DeliveryEvent::new(EventKind::FailoverTriggered, Region::EU, 3, UnixMillis::new(5))
 ///     .to(Region::US, Compliance::MaskedPii)
 ///     .latency(1200);
 /// assert_eq!(
@@ -101,12 +101,12 @@ pub struct DeliveryEvent {
     /// Milliseconds from the start of the delivery to this event.
     pub latency_ms: u64,
     /// When the event happened (caller's epoch).
-    pub at: Millis,
+    pub at: UnixMillis,
 }
 
 impl DeliveryEvent {
     /// An event about a region body of `items` items homed in `home_region`.
-    pub fn new(event: EventKind, home_region: Region, items: u32, at: Millis) -> Self {
+    pub fn new(event: EventKind, home_region: Region, items: u32, at: UnixMillis) -> Self {
         Self {
             event,
             home_region,
@@ -162,9 +162,14 @@ mod tests {
 
     #[test]
     fn round_trips_and_names_match_serde() {
-        let e = DeliveryEvent::new(EventKind::DeadLettered, Region::INDIA, 2, Millis::new(1))
-            .endpoint("in-1".parse().unwrap())
-            .status(422);
+        let e = DeliveryEvent::new(
+            EventKind::DeadLettered,
+            Region::INDIA,
+            2,
+            UnixMillis::new(1),
+        )
+        .endpoint("in-1".parse().unwrap())
+        .status(422);
         let json = e.to_json();
         assert!(json.starts_with(r#"{"event":"dead_lettered","home_region":"INDIA""#));
         assert_eq!(serde_json::from_str::<DeliveryEvent>(&json).unwrap(), e);

@@ -16,7 +16,7 @@
 
 use std::time::Duration;
 
-use crate::{EndpointId, Millis, Topology};
+use crate::{EndpointId, Topology, UnixMillis};
 
 /// How an HTTP status reads, for health and for the delivery state machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,20 +135,20 @@ pub enum Transition {
 /// The health of one endpoint: a circuit breaker fed with [`Signal`]s.
 ///
 /// ```
-/// use residency_delivery::{EndpointHealth, HealthConfig, HealthState, Millis, Signal, Transition};
+/// use residency_delivery::{EndpointHealth, HealthConfig, HealthState, UnixMillis, Signal, Transition};
 /// use std::time::Duration;
 ///
 /// let config = HealthConfig { down_after: 2, up_after: 1, cooldown: Duration::from_secs(1) };
 /// let mut h = EndpointHealth::new(config);
-/// assert_eq!(h.observe(Signal::Response(503), Millis::new(100)), None);
-/// assert_eq!(h.observe(Signal::Timeout, Millis::new(200)), Some(Transition::WentDown));
-/// assert_eq!(h.state(Millis::new(500)), HealthState::Down);
-/// assert!(!h.admit(Millis::new(500)));
-/// assert_eq!(h.next_admission(Millis::new(500)), Millis::new(1_200));
+/// assert_eq!(h.observe(Signal::Response(503), UnixMillis::new(100)), None);
+/// assert_eq!(h.observe(Signal::Timeout, UnixMillis::new(200)), Some(Transition::WentDown));
+/// assert_eq!(h.state(UnixMillis::new(500)), HealthState::Down);
+/// assert!(!h.admit(UnixMillis::new(500)));
+/// assert_eq!(h.next_admission(UnixMillis::new(500)), UnixMillis::new(1_200));
 /// // After the cool-down, one probe goes through, and only one.
-/// assert!(h.admit(Millis::new(1_200)));
-/// assert!(!h.admit(Millis::new(1_300)));
-/// assert_eq!(h.observe(Signal::Response(200), Millis::new(1_400)), Some(Transition::CameUp));
+/// assert!(h.admit(UnixMillis::new(1_200)));
+/// assert!(!h.admit(UnixMillis::new(1_300)));
+/// assert_eq!(h.observe(Signal::Response(200), UnixMillis::new(1_400)), Some(Transition::CameUp));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EndpointHealth {
@@ -156,9 +156,9 @@ pub struct EndpointHealth {
     up: bool,
     consecutive_failures: u32,
     consecutive_successes: u32,
-    down_since: Millis,
-    probe_since: Option<Millis>,
-    latest: Millis,
+    down_since: UnixMillis,
+    probe_since: Option<UnixMillis>,
+    latest: UnixMillis,
 }
 
 impl EndpointHealth {
@@ -174,9 +174,9 @@ impl EndpointHealth {
             up: true,
             consecutive_failures: 0,
             consecutive_successes: 0,
-            down_since: Millis::ZERO,
+            down_since: UnixMillis::ZERO,
             probe_since: None,
-            latest: Millis::ZERO,
+            latest: UnixMillis::ZERO,
         }
     }
 
@@ -185,13 +185,13 @@ impl EndpointHealth {
         self.config
     }
 
-    fn clamp(&mut self, now: Millis) -> Millis {
+    fn clamp(&mut self, now: UnixMillis) -> UnixMillis {
         self.latest = self.latest.max(now);
         self.latest
     }
 
     /// The state at `now` (a time earlier than the last one seen reads as that time).
-    pub fn state(&self, now: Millis) -> HealthState {
+    pub fn state(&self, now: UnixMillis) -> HealthState {
         let now = now.max(self.latest);
         if self.up {
             HealthState::Up
@@ -206,7 +206,7 @@ impl EndpointHealth {
     ///
     /// A probe whose answer never arrives is given up on after another cool-down, so a lost
     /// probe cannot wedge the endpoint.
-    pub fn admit(&mut self, now: Millis) -> bool {
+    pub fn admit(&mut self, now: UnixMillis) -> bool {
         let now = self.clamp(now);
         match self.state(now) {
             HealthState::Up => true,
@@ -225,7 +225,7 @@ impl EndpointHealth {
 
     /// The earliest time at or after `now` at which [`EndpointHealth::admit`] would let a
     /// request through.
-    pub fn next_admission(&self, now: Millis) -> Millis {
+    pub fn next_admission(&self, now: UnixMillis) -> UnixMillis {
         let now = now.max(self.latest);
         match self.state(now) {
             HealthState::Up => now,
@@ -238,7 +238,7 @@ impl EndpointHealth {
     }
 
     /// Feeds one signal observed at `now`; returns the availability change it caused, if any.
-    pub fn observe(&mut self, signal: Signal, now: Millis) -> Option<Transition> {
+    pub fn observe(&mut self, signal: Signal, now: UnixMillis) -> Option<Transition> {
         let now = self.clamp(now);
         let healthy = signal.is_healthy();
         if self.up {
@@ -268,7 +268,7 @@ impl EndpointHealth {
         None
     }
 
-    fn mark_down(&mut self, now: Millis) {
+    fn mark_down(&mut self, now: UnixMillis) {
         self.up = false;
         self.down_since = now;
         self.consecutive_failures = 0;
@@ -283,16 +283,16 @@ impl EndpointHealth {
 /// behind a lock: each call of a delivery's `next` and `report` borrows it briefly.
 ///
 /// ```
-/// use residency_delivery::{HealthBook, HealthConfig, HealthState, Millis, RegionTopology, Signal, Topology};
+/// use residency_delivery::{HealthBook, HealthConfig, HealthState, UnixMillis, RegionTopology, Signal, Topology};
 /// use residency_core::Region;
 ///
 /// let topology = Topology::new(vec![RegionTopology::new(Region::EU, ["eu-central"])?])?;
 /// let mut book = HealthBook::new(&topology, HealthConfig { down_after: 1, ..HealthConfig::default() });
 /// let eu = "eu-central".parse()?;
-/// assert_eq!(book.state(&eu, Millis::ZERO), Some(HealthState::Up));
-/// book.observe(&eu, Signal::CheckFailed, Millis::new(5));
-/// assert_eq!(book.state(&eu, Millis::new(6)), Some(HealthState::Down));
-/// assert_eq!(book.state(&"us-east".parse()?, Millis::new(6)), None);
+/// assert_eq!(book.state(&eu, UnixMillis::ZERO), Some(HealthState::Up));
+/// book.observe(&eu, Signal::CheckFailed, UnixMillis::new(5));
+/// assert_eq!(book.state(&eu, UnixMillis::new(6)), Some(HealthState::Down));
+/// assert_eq!(book.state(&"us-east".parse()?, UnixMillis::new(6)), None);
 /// # Ok::<(), residency_delivery::DeliveryError>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -314,7 +314,7 @@ impl HealthBook {
     }
 
     /// The state of `endpoint` at `now`, or `None` for an endpoint of no region.
-    pub fn state(&self, endpoint: &EndpointId, now: Millis) -> Option<HealthState> {
+    pub fn state(&self, endpoint: &EndpointId, now: UnixMillis) -> Option<HealthState> {
         let i = self.position(endpoint)?;
         self.endpoints.get(i).map(|h| h.state(now))
     }
@@ -325,7 +325,7 @@ impl HealthBook {
         &mut self,
         endpoint: &EndpointId,
         signal: Signal,
-        now: Millis,
+        now: UnixMillis,
     ) -> Option<Transition> {
         let i = self.position(endpoint)?;
         self.endpoints.get_mut(i)?.observe(signal, now)
@@ -337,7 +337,7 @@ impl HealthBook {
     }
 
     /// Admission by global index; an index the book does not have reads as healthy.
-    pub(crate) fn admit_at(&mut self, index: usize, now: Millis) -> bool {
+    pub(crate) fn admit_at(&mut self, index: usize, now: UnixMillis) -> bool {
         self.endpoints.get_mut(index).is_none_or(|h| h.admit(now))
     }
 
@@ -345,12 +345,12 @@ impl HealthBook {
         &mut self,
         index: usize,
         signal: Signal,
-        now: Millis,
+        now: UnixMillis,
     ) -> Option<Transition> {
         self.endpoints.get_mut(index)?.observe(signal, now)
     }
 
-    pub(crate) fn next_admission_at(&self, index: usize, now: Millis) -> Millis {
+    pub(crate) fn next_admission_at(&self, index: usize, now: UnixMillis) -> UnixMillis {
         self.endpoints
             .get(index)
             .map_or(now, |h| h.next_admission(now))
@@ -387,13 +387,13 @@ mod tests {
     fn failures_must_be_consecutive_to_mark_down() {
         let mut h = EndpointHealth::new(cfg());
         for (t, s) in [(1, 500), (2, 500), (3, 200), (4, 502), (5, 503)] {
-            assert_eq!(h.observe(Signal::Response(s), Millis::new(t)), None);
+            assert_eq!(h.observe(Signal::Response(s), UnixMillis::new(t)), None);
         }
         assert_eq!(
-            h.observe(Signal::Timeout, Millis::new(6)),
+            h.observe(Signal::Timeout, UnixMillis::new(6)),
             Some(Transition::WentDown)
         );
-        assert_eq!(h.state(Millis::new(7)), HealthState::Down);
+        assert_eq!(h.state(UnixMillis::new(7)), HealthState::Down);
     }
 
     #[test]
@@ -402,10 +402,10 @@ mod tests {
             down_after: 1,
             ..cfg()
         });
-        assert_eq!(h.observe(Signal::Response(400), Millis::new(1)), None);
-        assert_eq!(h.state(Millis::new(3)), HealthState::Up);
+        assert_eq!(h.observe(Signal::Response(400), UnixMillis::new(1)), None);
+        assert_eq!(h.state(UnixMillis::new(3)), HealthState::Up);
         assert_eq!(
-            h.observe(Signal::Response(401), Millis::new(4)),
+            h.observe(Signal::Response(401), UnixMillis::new(4)),
             Some(Transition::WentDown)
         );
     }
@@ -416,14 +416,14 @@ mod tests {
             down_after: 1,
             ..cfg()
         });
-        h.observe(Signal::Timeout, Millis::new(0));
-        assert_eq!(h.state(Millis::new(99)), HealthState::Down);
-        assert_eq!(h.next_admission(Millis::new(50)), Millis::new(100));
-        assert_eq!(h.state(Millis::new(100)), HealthState::HalfOpen);
-        assert!(h.admit(Millis::new(100)));
-        assert_eq!(h.observe(Signal::Timeout, Millis::new(150)), None);
-        assert_eq!(h.state(Millis::new(200)), HealthState::Down);
-        assert_eq!(h.state(Millis::new(250)), HealthState::HalfOpen);
+        h.observe(Signal::Timeout, UnixMillis::new(0));
+        assert_eq!(h.state(UnixMillis::new(99)), HealthState::Down);
+        assert_eq!(h.next_admission(UnixMillis::new(50)), UnixMillis::new(100));
+        assert_eq!(h.state(UnixMillis::new(100)), HealthState::HalfOpen);
+        assert!(h.admit(UnixMillis::new(100)));
+        assert_eq!(h.observe(Signal::Timeout, UnixMillis::new(150)), None);
+        assert_eq!(h.state(UnixMillis::new(200)), HealthState::Down);
+        assert_eq!(h.state(UnixMillis::new(250)), HealthState::HalfOpen);
     }
 
     #[test]
@@ -432,13 +432,13 @@ mod tests {
             down_after: 1,
             ..cfg()
         });
-        h.observe(Signal::CheckFailed, Millis::new(0));
-        assert_eq!(h.observe(Signal::CheckPassed, Millis::new(10)), None);
+        h.observe(Signal::CheckFailed, UnixMillis::new(0));
+        assert_eq!(h.observe(Signal::CheckPassed, UnixMillis::new(10)), None);
         assert_eq!(
-            h.observe(Signal::CheckPassed, Millis::new(20)),
+            h.observe(Signal::CheckPassed, UnixMillis::new(20)),
             Some(Transition::CameUp)
         );
-        assert_eq!(h.state(Millis::new(21)), HealthState::Up);
+        assert_eq!(h.state(UnixMillis::new(21)), HealthState::Up);
     }
 
     #[test]
@@ -447,11 +447,11 @@ mod tests {
             down_after: 1,
             ..cfg()
         });
-        h.observe(Signal::Timeout, Millis::new(0));
-        assert!(h.admit(Millis::new(100)));
-        assert!(!h.admit(Millis::new(150)));
-        assert_eq!(h.next_admission(Millis::new(150)), Millis::new(200));
-        assert!(h.admit(Millis::new(200)));
+        h.observe(Signal::Timeout, UnixMillis::new(0));
+        assert!(h.admit(UnixMillis::new(100)));
+        assert!(!h.admit(UnixMillis::new(150)));
+        assert_eq!(h.next_admission(UnixMillis::new(150)), UnixMillis::new(200));
+        assert!(h.admit(UnixMillis::new(200)));
     }
 
     #[test]
@@ -460,12 +460,12 @@ mod tests {
             down_after: 1,
             ..cfg()
         });
-        h.observe(Signal::Timeout, Millis::new(500));
+        h.observe(Signal::Timeout, UnixMillis::new(500));
         // Read as t=500: still cooling down, not reopened early, no error.
-        assert!(!h.admit(Millis::new(10)));
-        assert_eq!(h.state(Millis::new(10)), HealthState::Down);
-        assert_eq!(h.observe(Signal::Timeout, Millis::new(20)), None);
-        assert!(h.admit(Millis::new(600)));
+        assert!(!h.admit(UnixMillis::new(10)));
+        assert_eq!(h.state(UnixMillis::new(10)), HealthState::Down);
+        assert_eq!(h.observe(Signal::Timeout, UnixMillis::new(20)), None);
+        assert!(h.admit(UnixMillis::new(600)));
     }
 
     #[test]
@@ -476,12 +476,12 @@ mod tests {
             cooldown: Duration::ZERO,
         });
         assert_eq!(
-            h.observe(Signal::Timeout, Millis::new(1)),
+            h.observe(Signal::Timeout, UnixMillis::new(1)),
             Some(Transition::WentDown)
         );
-        assert_eq!(h.state(Millis::new(1)), HealthState::HalfOpen);
+        assert_eq!(h.state(UnixMillis::new(1)), HealthState::HalfOpen);
         assert_eq!(
-            h.observe(Signal::CheckPassed, Millis::new(2)),
+            h.observe(Signal::CheckPassed, UnixMillis::new(2)),
             Some(Transition::CameUp)
         );
     }

@@ -15,7 +15,7 @@
 //! | reserve / commit / release dedupe | [`dedupe`] | [`DedupeStore`], [`DedupeWindow`], [`claim`] |
 //! | dead letters, bounded and region-bound | [`dead_letter`] | [`DeadLetter`], [`DeadLetterQueue`], [`Rerouted`] |
 //! | events for operators | [`events`] | [`DeliveryEvent`], [`EventKind`] |
-//! | time, passed in | [`time`] | [`Millis`] |
+//! | time, passed in | [`time`] | [`UnixMillis`] |
 
 // No unsafe code anywhere in this crate.
 #![forbid(unsafe_code)]
@@ -55,6 +55,7 @@ pub use health::{EndpointHealth, HealthBook, HealthConfig, HealthState, Signal, 
 pub use hops::{FAILOVER_COUNT_HEADER, FailoverCount};
 pub use keys::{ItemKey, KeyScheme};
 pub use plan::{Compliance, Leg, Plan, Skip, SkipReason};
+pub use residency_time::UnixSeconds;
 pub use retry::{RandomSource, RetryDecision, RetryPolicy};
-pub use time::Millis;
+pub use time::UnixMillis;
 pub use topology::{CrossBorder, EndpointId, RegionTopology, Topology};

@@ -3,12 +3,13 @@
 
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use examples::demo;
 use examples::samples::SAMPLES;
 use residency_core::auth::{EdgeKey, Secret};
 use residency_core::route::Router;
+use residency_time::UnixSeconds;
 
 fn run(out: &mut dyn Write) -> io::Result<()> {
     let router = Router::seed();
@@ -18,9 +19,7 @@ fn run(out: &mut dyn Write) -> io::Result<()> {
         Secret::new(vec![0x5a; 32]).map_err(io::Error::other)?,
     )
     .map_err(io::Error::other)?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = UnixSeconds::try_from(SystemTime::now()).unwrap_or(UnixSeconds::ZERO);
     writeln!(
         out,
         "wa-residency demo: {} bundled webhook bodies",

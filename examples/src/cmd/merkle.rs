@@ -59,23 +59,11 @@ pub enum Mode {
     },
 }
 
-/// Decodes one leaf line: an even number of hex digits and nothing else.
+/// Decodes one leaf line: an even number of hex digits and nothing else (`+a`, which
+/// `from_str_radix` would take for 0x0a, is refused).
 fn decode_hex(line: &str, number: usize) -> Result<Vec<u8>, CliError> {
-    let bad = || CliError::new(format!("line {number} is not an even-length hex string"));
-    let b = line.as_bytes();
-    if !b.len().is_multiple_of(2) || !b.iter().all(u8::is_ascii_hexdigit) {
-        return Err(bad());
-    }
-    // Only hex digits are left, so each pair parses; `+a`, which `from_str_radix` would
-    // take for 0x0a, was refused above.
-    b.chunks_exact(2)
-        .map(|pair| {
-            std::str::from_utf8(pair)
-                .ok()
-                .and_then(|s| u8::from_str_radix(s, 16).ok())
-                .ok_or_else(bad)
-        })
-        .collect()
+    base16ct::mixed::decode_vec(line)
+        .map_err(|_| CliError::new(format!("line {number} is not an even-length hex string")))
 }
 
 /// Builds the log from the input text, one hex leaf per line.

@@ -9,11 +9,12 @@
 //! personal data is involved: the samples are composed for the demo.
 
 use std::io::{self, Write};
+use std::time::Duration;
 
 use archive_hash::merkle::{verify_consistency, verify_inclusion};
 use archive_hash::{
     ArchiveKey, ArchiveRecord, ExpectedChecksum, Hasher, MerkleLog, Recipient, RegionPrefix,
-    RetentionClass, RetentionRules, TemplateSnapshot,
+    RetentionClass, RetentionRules, TemplateSnapshot, UnixSeconds,
 };
 use serde::Deserialize;
 
@@ -146,7 +147,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
             media_size: digest.size,
             mime_type: m.mime_type.clone(),
             object_key: key.to_string(),
-            archived_at: timestamp + ARCHIVE_DELAY,
+            archived_at: UnixSeconds::new(timestamp + ARCHIVE_DELAY),
             retention_class: RetentionClass::Finra,
             verification,
         };
@@ -174,7 +175,8 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
             ("after 7 years", 7 * 365, false),
             ("after 7 years, legal hold", 7 * 365, true),
         ] {
-            let d = rules.decide(first.archived_at, first.archived_at + age * DAY, hold);
+            let later = first.archived_at + Duration::from_secs(age * DAY);
+            let d = rules.decide(first.archived_at, later, hold);
             writeln!(out, "  {label:<26} {d:?}")?;
         }
     }

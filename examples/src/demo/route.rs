@@ -10,12 +10,12 @@ use crate::cmd::route::basis_str;
 use crate::samples::Sample;
 
 /// Prints the provider, the parties (masked) and the routing table of one sample; rebuilt
-/// bodies of a split batch are signed with `edge_key` at `now` (Unix seconds).
+/// bodies of a split batch are signed with `edge_key` at `now`.
 pub fn run(
     out: &mut dyn Write,
     router: &Router,
     edge_key: &EdgeKey,
-    now: u64,
+    now: residency_time::UnixSeconds,
     sample: &Sample,
 ) -> io::Result<()> {
     let webhook = match wa_payload::parse(sample.body) {

@@ -444,7 +444,11 @@ impl RegionBody {
     /// seconds) for a first forward (`x-failover-count: 0`); `None` for an unchanged body,
     /// which keeps the provider's own signature. `residency-delivery` signs every attempt,
     /// failover hops included, with its own hop count.
-    pub fn edge_signature(&self, key: &EdgeKey, now: u64) -> Option<String> {
+    pub fn edge_signature(
+        &self,
+        key: &EdgeKey,
+        now: residency_time::UnixSeconds,
+    ) -> Option<String> {
         (!self.unchanged).then(|| key.sign(&self.body, 0, now))
     }
 }

@@ -11,7 +11,7 @@ use residency_core::route::{Decision, Router};
 use residency_core::{Regime, Region};
 use residency_delivery::{
     Answer, Attempt, AttemptId, CrossBorder, DeliveryConfig, DeliveryEvent, Deployment, HealthBook,
-    HealthConfig, Millis, Next, RegionOutcome, RegionTopology, Topology, Verdict,
+    HealthConfig, Next, RegionOutcome, RegionTopology, Topology, UnixMillis, Verdict,
 };
 
 pub(crate) const EU_REGIMES: [Regime; 5] = [
@@ -99,9 +99,9 @@ impl Rng {
 /// What happened while driving one delivery.
 pub(crate) struct Run {
     pub(crate) verdict: Verdict,
-    pub(crate) sent: Vec<(Millis, Attempt)>,
+    pub(crate) sent: Vec<(UnixMillis, Attempt)>,
     pub(crate) events: Vec<DeliveryEvent>,
-    pub(crate) finished_at: Millis,
+    pub(crate) finished_at: UnixMillis,
     pub(crate) outcomes: Vec<(Region, Option<RegionOutcome>)>,
 }
 
@@ -111,8 +111,8 @@ pub(crate) fn drive(
     deployment: &Deployment,
     decision: &Decision,
     health: &mut HealthBook,
-    start: Millis,
-    mut answer: impl FnMut(&Attempt, Millis) -> (Answer, u64),
+    start: UnixMillis,
+    mut answer: impl FnMut(&Attempt, UnixMillis) -> (Answer, u64),
 ) -> Run {
     let mut delivery = deployment.deliver(decision, start);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
@@ -130,17 +130,17 @@ pub(crate) fn drive(
                     _ => now + Duration::from_millis(latency),
                 };
                 seq += 1;
-                pending.push(Reverse((at.as_u64(), seq, attempt.id(), reply)));
+                pending.push(Reverse((at.get(), seq, attempt.id(), reply)));
                 sent.push((now, attempt));
             }
             Next::Wait { until } => {
                 assert!(until > now, "a wait moves time on");
                 match pending.peek() {
-                    Some(Reverse((at, ..))) if *at <= until.as_u64() => {
+                    Some(Reverse((at, ..))) if *at <= until.get() => {
                         let Some(Reverse((at, _, id, reply))) = pending.pop() else {
                             unreachable!()
                         };
-                        now = now.max(Millis::new(at));
+                        now = now.max(UnixMillis::new(at));
                         delivery.report(id, reply, health, now).unwrap();
                     }
                     _ => now = now.max(until),

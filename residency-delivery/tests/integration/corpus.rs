@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use residency_core::route::Router;
-use residency_delivery::{Answer, ItemKey, KeyScheme, Millis, Verdict};
+use residency_delivery::{Answer, ItemKey, KeyScheme, UnixMillis, Verdict};
 
 use crate::common::{corpus, drive, health, seed_deployment};
 
@@ -42,9 +42,13 @@ fn every_corpus_body_is_delivered_and_acked() {
     for sub in ["cloud-api", "wasender"] {
         for (name, body) in corpus(sub) {
             let decision = d.router().route(Bytes::from(body)).unwrap();
-            let run = drive(&d, &decision, &mut health(&d), Millis::new(1), |_, _| {
-                (Answer::Status(200), 5)
-            });
+            let run = drive(
+                &d,
+                &decision,
+                &mut health(&d),
+                UnixMillis::new(1),
+                |_, _| (Answer::Status(200), 5),
+            );
             assert_eq!(run.verdict, Verdict::Ack, "{name}");
             assert_eq!(run.sent.len(), decision.bodies().len(), "{name}");
             // Each region body can also be masked for a failover leg.
@@ -53,7 +57,7 @@ fn every_corpus_body_is_delivered_and_acked() {
                     .mask_body(b.body())
                     .unwrap_or_else(|e| panic!("{name}: {e}"));
             }
-            assert!(run.finished_at < Millis::new(1) + Duration::from_secs(1));
+            assert!(run.finished_at < UnixMillis::new(1) + Duration::from_secs(1));
         }
     }
 }

@@ -6,15 +6,16 @@ use std::time::Duration;
 use residency_core::auth::{AuthError, EdgeKey, EdgeVerifier, Secret};
 use residency_core::route::Router;
 use residency_core::{Policy, Regime, Region};
+use residency_delivery::UnixSeconds;
 use residency_delivery::{
     Answer, Compliance, CrossBorder, DeadLetter, DeliveryConfig, DeliveryError, EventKind,
-    FailoverCount, HealthConfig, Millis, Next, Payload, PendingReason, Purpose, RegionOutcome,
-    RegionTopology, RetryPolicy, Signal, Topology, UncoveredAction, Verdict,
+    FailoverCount, HealthConfig, Next, Payload, PendingReason, Purpose, RegionOutcome,
+    RegionTopology, RetryPolicy, Signal, Topology, UncoveredAction, UnixMillis, Verdict,
 };
 
 use crate::common::*;
 
-const T0: Millis = Millis::new(1_000_000);
+const T0: UnixMillis = UnixMillis::new(1_000_000);
 
 fn ok() -> (Answer, u64) {
     (Answer::Status(200), 20)
@@ -219,7 +220,7 @@ fn localised_data_does_not_fail_over_unless_allowed_masked() {
     let decision = Router::new(policy.clone())
         .route(batch("R", &[RU]))
         .unwrap();
-    let down_in_russia = |a: &residency_delivery::Attempt, _: Millis| {
+    let down_in_russia = |a: &residency_delivery::Attempt, _: UnixMillis| {
         if a.region().as_str() == "RU" {
             status(503)
         } else {
@@ -436,18 +437,28 @@ fn a_clock_stepping_back_never_wedges_a_delivery() {
     };
     // The answer is reported with a time before the send, then the clock goes back further.
     delivery
-        .report(first.id(), Answer::NoResponse, &mut book, Millis::new(5))
+        .report(
+            first.id(),
+            Answer::NoResponse,
+            &mut book,
+            UnixMillis::new(5),
+        )
         .unwrap();
-    let Next::Send(second) = delivery.next(&mut book, &mut rng, Millis::ZERO) else {
+    let Next::Send(second) = delivery.next(&mut book, &mut rng, UnixMillis::ZERO) else {
         panic!("expected the next endpoint")
     };
     assert_eq!(second.endpoint().as_str(), "eu-2");
     assert!(second.respond_by() > T0);
     delivery
-        .report(second.id(), Answer::Status(200), &mut book, Millis::new(1))
+        .report(
+            second.id(),
+            Answer::Status(200),
+            &mut book,
+            UnixMillis::new(1),
+        )
         .unwrap();
     assert_eq!(
-        delivery.next(&mut book, &mut rng, Millis::ZERO),
+        delivery.next(&mut book, &mut rng, UnixMillis::ZERO),
         Next::Done(Verdict::Ack)
     );
 }
@@ -472,7 +483,7 @@ fn the_deadline_answers_retry_later_in_time() {
 fn attempts_sign_their_hop_count() {
     let d = seed_deployment();
     let key = EdgeKey::new("k1", Secret::new(vec![5; 32]).unwrap()).unwrap();
-    let verifier = EdgeVerifier::new(vec![key.clone()], 300);
+    let verifier = EdgeVerifier::new(vec![key.clone()], Duration::from_secs(300));
     let decision = route(batch("G", &[DE]));
     let run = drive(&d, &decision, &mut health(&d), T0, |a, _| {
         if a.region() == &Region::EU {
@@ -482,16 +493,27 @@ fn attempts_sign_their_hop_count() {
         }
     });
     for (_, a) in &run.sent {
-        let [(count_name, count), (sig_name, sig)] = a.headers(&key, 1_790_000_000);
+        let [(count_name, count), (sig_name, sig)] =
+            a.headers(&key, UnixSeconds::new(1_790_000_000));
         assert_eq!(
             (count_name, sig_name),
             ("x-failover-count", "x-residency-signature")
         );
-        let verified = verifier.verify(a.body(), &sig, Some(count.as_bytes()), 1_790_000_000);
+        let verified = verifier.verify(
+            a.body(),
+            &sig,
+            Some(count.as_bytes()),
+            UnixSeconds::new(1_790_000_000),
+        );
         assert_eq!(verified, Ok(a.failover_count().get()));
         let forged = if count == "0" { "1" } else { "0" };
         assert_eq!(
-            verifier.verify(a.body(), &sig, Some(forged.as_bytes()), 1_790_000_000),
+            verifier.verify(
+                a.body(),
+                &sig,
+                Some(forged.as_bytes()),
+                UnixSeconds::new(1_790_000_000)
+            ),
             Err(AuthError::SignatureMismatch)
         );
     }

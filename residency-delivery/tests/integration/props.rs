@@ -10,8 +10,8 @@ use residency_core::{Country, Policy, Regime, Region};
 use residency_delivery::{
     Answer, AttemptId, CrossBorder, DeadLetter, DeadLetterQueue, DeadLetterReason, DedupeConfig,
     DedupeStore, DedupeWindow, DeliveryConfig, Deployment, FailoverCount, HealthConfig, ItemKey,
-    KeyScheme, Millis, Next, Payload, RegionOutcome, RegionTopology, Reserve, RetryDecision,
-    RetryPolicy, Topology, Verdict,
+    KeyScheme, Next, Payload, RegionOutcome, RegionTopology, Reserve, RetryDecision, RetryPolicy,
+    Topology, UnixMillis, Verdict,
 };
 
 use crate::common::{Rng, batch};
@@ -120,16 +120,16 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
     let mut jitter = Rng(seed.rotate_left(7) | 1);
     let mut jitter = move || jitter.next();
     let mut book = deployment.health_book();
-    let start = Millis::new(10_000);
+    let start = UnixMillis::new(10_000);
     let mut delivery = deployment.deliver(decision, start);
-    let mut true_now = start.as_u64();
+    let mut true_now = start.get();
     let mut answers: BinaryHeap<Reverse<(u64, u32, AttemptId, Answer)>> = BinaryHeap::new();
     let mut sent = Vec::new();
     let mut seq = 0u32;
     for _ in 0..100_000 {
         // Sometimes the clock reads up to 0.8 s behind.
         let skew = if rng.below(10) < 3 { rng.below(800) } else { 0 };
-        let reading = Millis::new(true_now.saturating_sub(skew));
+        let reading = UnixMillis::new(true_now.saturating_sub(skew));
         match delivery.next(&mut book, &mut jitter, reading) {
             Next::Send(a) => {
                 let reply = match rng.below(10) {
@@ -142,7 +142,7 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
                 };
                 let at = match reply {
                     Answer::NoResponse => {
-                        true_now + a.respond_by().as_u64().saturating_sub(reading.as_u64())
+                        true_now + a.respond_by().get().saturating_sub(reading.get())
                     }
                     _ => true_now + 1 + rng.below(400),
                 };
@@ -151,7 +151,7 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
                 sent.push(a);
             }
             Next::Wait { until } => {
-                let wake = true_now + until.as_u64().saturating_sub(reading.as_u64()).max(1);
+                let wake = true_now + until.get().saturating_sub(reading.get()).max(1);
                 match answers.peek() {
                     Some(Reverse((at, ..))) if *at <= wake => {
                         let Some(Reverse((at, _, id, reply))) = answers.pop() else {
@@ -159,7 +159,7 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
                         };
                         true_now = true_now.max(at);
                         let skew = if rng.below(10) < 3 { rng.below(800) } else { 0 };
-                        let reading = Millis::new(true_now.saturating_sub(skew));
+                        let reading = UnixMillis::new(true_now.saturating_sub(skew));
                         delivery.report(id, reply, &mut book, reading).unwrap();
                     }
                     _ => true_now = wake,
@@ -167,7 +167,7 @@ fn run_random(deployment: &Deployment, decision: &Decision, seed: u64) -> Random
             }
             Next::Done(verdict) => {
                 assert!(
-                    true_now <= start.as_u64() + 3_000 + 800,
+                    true_now <= start.get() + 3_000 + 800,
                     "the verdict came late: {true_now}"
                 );
                 let outcomes = delivery
@@ -303,16 +303,16 @@ proptest! {
             clock = (clock + dt).max(0);
             let now = u64::try_from(clock).unwrap();
             latest = latest.max(now);
-            match store.reserve(key(k), Millis::new(now)).unwrap() {
+            match store.reserve(key(k), UnixMillis::new(now)).unwrap() {
                 Reserve::Duplicate => {
                     prop_assert!(committed.contains(&k), "a key never stored answered duplicate");
                 }
-                Reserve::Busy { until } => prop_assert!(until.as_u64() > latest),
+                Reserve::Busy { until } => prop_assert!(until.get() > latest),
                 Reserve::Reserved(r) => match action {
-                    0 => store.release(&r, Millis::new(now)).unwrap(),
+                    0 => store.release(&r, UnixMillis::new(now)).unwrap(),
                     1 => {} // the node crashed: the lease expires on its own
                     _ => {
-                        store.commit(&r, Millis::new(now)).unwrap();
+                        store.commit(&r, UnixMillis::new(now)).unwrap();
                         committed.retain(|c| *c != k);
                         committed.push(k);
                         if committed.len() > cap {
@@ -325,7 +325,7 @@ proptest! {
             prop_assert!(store.len() <= cap);
         }
         // Once every lease is over, every key not held as committed can be stored.
-        let later = Millis::new(latest + 1_000);
+        let later = UnixMillis::new(latest + 1_000);
         for k in 0u8..12 {
             let answer = store.reserve(key(k), later).unwrap();
             if committed.contains(&k) {
@@ -364,7 +364,7 @@ proptest! {
         let deployment = Deployment::new(router.clone(), topology, config()).unwrap();
         for body in decision.bodies() {
             let region = body.region().clone();
-            let letter = DeadLetter::new(&decision, &region, Millis::new(1), DeadLetterReason::Rejected { status: 422 }).unwrap();
+            let letter = DeadLetter::new(&decision, &region, UnixMillis::new(1), DeadLetterReason::Rejected { status: 422 }).unwrap();
             let mut queue = DeadLetterQueue::new(region.clone(), 8, 1 << 20).unwrap();
             queue.push(letter).unwrap();
             for letter in queue.drain_for_replay() {
@@ -378,12 +378,12 @@ proptest! {
                 }
                 // Replayed through the edge: attempts only to the letter's region.
                 let again = router.route(letter.body().clone()).unwrap();
-                let mut replay = deployment.replay(&region, &again, Millis::new(5_000));
+                let mut replay = deployment.replay(&region, &again, UnixMillis::new(5_000));
                 let mut book = deployment.health_book();
                 let mut rng = Rng(seed | 1);
                 let mut jitter = Rng(seed.rotate_left(3) | 1);
                 let mut jitter = move || jitter.next();
-                let mut now = Millis::new(5_000);
+                let mut now = UnixMillis::new(5_000);
                 loop {
                     match replay.next(&mut book, &mut jitter, now) {
                         Next::Send(a) => {
@@ -461,7 +461,7 @@ proptest! {
     fn dead_letters_round_trip(senders in proptest::collection::vec(0usize..PHONES.len(), 1..5), at in any::<u32>()) {
         let decision = decision_of(&senders, "R");
         for body in decision.bodies() {
-            let letter = DeadLetter::new(&decision, body.region(), Millis::new(u64::from(at)), DeadLetterReason::Rejected { status: 400 }).unwrap();
+            let letter = DeadLetter::new(&decision, body.region(), UnixMillis::new(u64::from(at)), DeadLetterReason::Rejected { status: 400 }).unwrap();
             prop_assert_eq!(letter.body(), body.body());
             prop_assert_eq!(DeadLetter::from_json_line(&letter.to_json_line()).unwrap(), letter);
         }

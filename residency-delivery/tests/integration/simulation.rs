@@ -15,7 +15,7 @@ use residency_core::auth::{EdgeKey, EdgeVerifier, Secret};
 use residency_core::route::{Decision, Router};
 use residency_delivery::{
     Answer, Attempt, AttemptId, Claimed, DedupeConfig, DedupeWindow, Delivery, DeliveryConfig,
-    EventKind, HealthConfig, ItemKey, KeyScheme, Millis, Next, Purpose, Verdict, claim,
+    EventKind, HealthConfig, ItemKey, KeyScheme, Next, Purpose, UnixMillis, Verdict, claim,
 };
 
 use crate::common::{Rng, deployment, seed_topology};
@@ -55,11 +55,11 @@ fn is_up(endpoint: &str, t: u64) -> bool {
 }
 
 /// The edge's clock: it steps back 700 ms for a while.
-fn edge_clock(t: u64) -> Millis {
+fn edge_clock(t: u64) -> UnixMillis {
     if (40_000..48_000).contains(&t) {
-        Millis::new(t - 700)
+        UnixMillis::new(t - 700)
     } else {
-        Millis::new(t)
+        UnixMillis::new(t)
     }
 }
 
@@ -136,7 +136,7 @@ impl Nodes {
         let latency = 5 + self.rng.below(60);
         // The request as it travels: body and the two headers. The node trusts the hop
         // count only under the edge signature.
-        let unix = UNIX_EPOCH_OFFSET + t / 1000;
+        let unix = residency_delivery::UnixSeconds::new(UNIX_EPOCH_OFFSET + t / 1000);
         let [(_, count), (_, signature)] = a.headers(&self.edge_key, unix);
         let hops = self
             .verifier
@@ -163,7 +163,7 @@ impl Nodes {
                     return (Answer::Status(421), latency);
                 }
                 let keys = self.scheme.keys(a.body()).unwrap();
-                let now = Millis::new(t);
+                let now = UnixMillis::new(t);
                 let db = self.dbs.get_mut(&here).unwrap();
                 let claimed = claim(&mut db.dedupe, &keys, now).unwrap();
                 let Claimed::Ready(c) = claimed else {
@@ -289,7 +289,7 @@ fn providers_redeliveries_splits_failures_and_clock_steps_store_every_item_once_
     let mut nodes = Nodes {
         router,
         scheme,
-        verifier: EdgeVerifier::new(vec![edge_key.clone()], 300),
+        verifier: EdgeVerifier::new(vec![edge_key.clone()], Duration::from_secs(300)),
         edge_key,
         dbs,
         rng: Rng(0x1234_5678_9abc_def1),
@@ -374,14 +374,14 @@ fn providers_redeliveries_splits_failures_and_clock_steps_store_every_item_once_
                     let (reply, latency) = nodes.receive(&a, t);
                     let at = match reply {
                         Answer::NoResponse => {
-                            t + a.respond_by().as_u64().saturating_sub(reading.as_u64())
+                            t + a.respond_by().get().saturating_sub(reading.get())
                         }
                         _ => t + latency,
                     };
                     schedule(&mut heap, at, Event::Answer(id, a.id(), reply));
                 }
                 Next::Wait { until } => {
-                    let at = t + until.as_u64().saturating_sub(reading.as_u64()).max(1);
+                    let at = t + until.get().saturating_sub(reading.get()).max(1);
                     l.wake = Some(at);
                     schedule(&mut heap, at, Event::Wake(id));
                     break;
