@@ -39,8 +39,8 @@ pub enum Error {
         column: usize,
     },
     /// The body is JSON but not a webhook that `wa-payload` accepts.
-    #[error("payload is not a webhook: {0}")]
-    Payload(#[source] wa_payload::Error),
+    #[error(transparent)]
+    Payload(#[from] wa_payload::Error),
     /// The document is valid JSON but its root is not an object.
     #[error("payload root is not a json object")]
     NotAnObject,

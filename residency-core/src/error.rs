@@ -19,27 +19,28 @@ use crate::route::RouteError;
 /// }
 /// let err = region("eu west").unwrap_err();
 /// assert!(matches!(err, Error::Region(_)));
-/// assert!(std::error::Error::source(&err).is_some());
+/// // Transparent: the message is the module error's own, printed once.
+/// assert_eq!(err.to_string(), "eu west".parse::<residency_core::Region>().unwrap_err().to_string());
 /// ```
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A body could not be routed.
-    #[error("cannot route: {0}")]
+    #[error(transparent)]
     Route(#[from] RouteError),
     /// A request failed authentication.
-    #[error("cannot authenticate: {0}")]
+    #[error(transparent)]
     Auth(#[from] AuthError),
     /// A residency policy is invalid.
-    #[error("invalid policy: {0}")]
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A country code did not parse.
-    #[error("invalid country: {0}")]
+    #[error(transparent)]
     Country(#[from] ParseCountryError),
     /// A region name did not parse.
-    #[error("invalid region: {0}")]
+    #[error(transparent)]
     Region(#[from] ParseRegionError),
     /// A regime name did not parse.
-    #[error("invalid regime: {0}")]
+    #[error(transparent)]
     Regime(#[from] ParseRegimeError),
 }

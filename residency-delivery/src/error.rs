@@ -103,8 +103,8 @@ pub enum DeliveryError {
         position: usize,
     },
     /// A body handed to [`KeyScheme::keys`](crate::KeyScheme::keys) is not a webhook.
-    #[error("body is not a webhook: {0}")]
-    Payload(#[source] wa_payload::Error),
+    #[error(transparent)]
+    Payload(#[from] wa_payload::Error),
     /// A dedupe reservation expired and another request took the key over: the caller must
     /// not acknowledge the items it reserved.
     #[error("dedupe reservation was lost to another request")]
@@ -130,7 +130,7 @@ pub enum DeliveryError {
         column: usize,
     },
     /// A dead letter's body could not be routed again.
-    #[error("dead-letter body cannot be routed: {0}")]
+    #[error(transparent)]
     Route(#[from] RouteError),
 }
 
@@ -188,9 +188,10 @@ mod tests {
     }
 
     #[test]
-    fn wrapped_errors_keep_their_source() {
+    fn wrapped_errors_print_their_cause_once() {
         let e = DeliveryError::Route(RouteError::Payload(wa_payload::Error::NotAnObject));
-        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e.to_string(), wa_payload::Error::NotAnObject.to_string());
+        assert!(std::error::Error::source(&e).is_none());
         let e = DeliveryError::from(AuthError::InvalidFailoverCount { problem: "empty" });
         assert!(matches!(
             e,
