@@ -216,11 +216,9 @@ fn delivery(c: &mut Criterion) {
         });
     });
 
-    let config = DedupeConfig {
-        window: Duration::from_secs(7 * 24 * 3600),
-        cap: KEYS,
-        ..DedupeConfig::default()
-    };
+    let config = DedupeConfig::default()
+        .with_window(Duration::from_secs(7 * 24 * 3600))
+        .with_cap(KEYS);
     let mut window = DedupeWindow::new(config, 0x5eed_1234_abcd_0042).expect("window");
     let mut baseline: HashMap<String, Instant> = HashMap::new();
     let mut buf = String::new();

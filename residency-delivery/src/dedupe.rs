@@ -165,13 +165,13 @@ pub trait DedupeStore {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DedupeConfig {
     /// The age after which a committed key is forgotten (at least a millisecond).
-    pub window: Duration,
+    pub(crate) window: Duration,
     /// The most committed keys held; beyond it the oldest are forgotten first (at least 1).
-    pub cap: usize,
+    pub(crate) cap: usize,
     /// The lease of a reservation (at least a millisecond).
-    pub lease: Duration,
+    pub(crate) lease: Duration,
     /// The most live reservations held (at least 1).
-    pub max_reserved: usize,
+    pub(crate) max_reserved: usize,
 }
 
 impl Default for DedupeConfig {
@@ -183,6 +183,56 @@ impl Default for DedupeConfig {
             lease: DEFAULT_LEASE,
             max_reserved: DEFAULT_MAX_RESERVED,
         }
+    }
+}
+
+impl DedupeConfig {
+    /// The age after which a committed key is forgotten.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// The same configuration with another `window` (the age after which a committed key is forgotten).
+    #[must_use]
+    pub fn with_window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// The most committed keys held.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// The same configuration with another `cap` (the most committed keys held).
+    #[must_use]
+    pub fn with_cap(mut self, cap: usize) -> Self {
+        self.cap = cap;
+        self
+    }
+
+    /// The lease of a reservation.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// The same configuration with another `lease` (the lease of a reservation).
+    #[must_use]
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The most live reservations held.
+    pub fn max_reserved(&self) -> usize {
+        self.max_reserved
+    }
+
+    /// The same configuration with another `max_reserved` (the most live reservations held).
+    #[must_use]
+    pub fn with_max_reserved(mut self, max_reserved: usize) -> Self {
+        self.max_reserved = max_reserved;
+        self
     }
 }
 
@@ -561,12 +611,11 @@ mod tests {
 
     fn window(cap: usize, window_ms: u64, lease_ms: u64) -> DedupeWindow {
         DedupeWindow::new(
-            DedupeConfig {
-                window: Duration::from_millis(window_ms),
-                cap,
-                lease: Duration::from_millis(lease_ms),
-                max_reserved: 4,
-            },
+            DedupeConfig::default()
+                .with_window(Duration::from_millis(window_ms))
+                .with_cap(cap)
+                .with_lease(Duration::from_millis(lease_ms))
+                .with_max_reserved(4),
             7,
         )
         .unwrap()
@@ -670,31 +719,16 @@ mod tests {
     fn config_is_validated_and_debug_shows_sizes() {
         for (config, field) in [
             (
-                DedupeConfig {
-                    window: Duration::from_micros(10),
-                    ..DedupeConfig::default()
-                },
+                DedupeConfig::default().with_window(Duration::from_micros(10)),
                 "dedupe.window",
             ),
+            (DedupeConfig::default().with_cap(0), "dedupe.cap"),
             (
-                DedupeConfig {
-                    cap: 0,
-                    ..DedupeConfig::default()
-                },
-                "dedupe.cap",
-            ),
-            (
-                DedupeConfig {
-                    lease: Duration::ZERO,
-                    ..DedupeConfig::default()
-                },
+                DedupeConfig::default().with_lease(Duration::ZERO),
                 "dedupe.lease",
             ),
             (
-                DedupeConfig {
-                    max_reserved: 0,
-                    ..DedupeConfig::default()
-                },
+                DedupeConfig::default().with_max_reserved(0),
                 "dedupe.max_reserved",
             ),
         ] {

@@ -40,15 +40,15 @@ pub enum UncoveredAction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeliveryConfig {
     /// The budget of one POST, from receipt to verdict (the edge config's `deadline_ms`).
-    pub deadline: Duration,
+    pub(crate) deadline: Duration,
     /// How long to wait for one attempt's answer (at most the time left to the deadline).
-    pub attempt_timeout: Duration,
+    pub(crate) attempt_timeout: Duration,
     /// Rounds and backoff between them.
-    pub retry: RetryPolicy,
+    pub(crate) retry: RetryPolicy,
     /// The circuit breaker's thresholds; its cool-down must be shorter than the deadline.
-    pub health: HealthConfig,
+    pub(crate) health: HealthConfig,
     /// What to do with region bodies holding uncovered items.
-    pub uncovered: UncoveredAction,
+    pub(crate) uncovered: UncoveredAction,
 }
 
 impl Default for DeliveryConfig {
@@ -62,6 +62,68 @@ impl Default for DeliveryConfig {
             health: HealthConfig::default(),
             uncovered: UncoveredAction::Deliver,
         }
+    }
+}
+
+impl DeliveryConfig {
+    /// The budget of one POST, from receipt to verdict.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The same configuration with another `deadline` (the budget of one POST, from receipt to verdict).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// How long to wait for one attempt's answer.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.attempt_timeout
+    }
+
+    /// The same configuration with another `attempt_timeout` (how long to wait for one attempt's answer).
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, attempt_timeout: Duration) -> Self {
+        self.attempt_timeout = attempt_timeout;
+        self
+    }
+
+    /// Rounds and backoff between them.
+    pub fn retry(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    /// The same configuration with another `retry` (rounds and backoff between them).
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The circuit breaker's thresholds.
+    pub fn health(&self) -> HealthConfig {
+        self.health
+    }
+
+    /// The same configuration with another `health` (the circuit breaker's thresholds).
+    #[must_use]
+    pub fn with_health(mut self, health: HealthConfig) -> Self {
+        self.health = health;
+        self
+    }
+
+    /// What to do with region bodies holding uncovered items.
+    pub fn uncovered(&self) -> UncoveredAction {
+        self.uncovered
+    }
+
+    /// The same configuration with another `uncovered` (what to do with region bodies holding uncovered items).
+    #[must_use]
+    pub fn with_uncovered(mut self, uncovered: UncoveredAction) -> Self {
+        self.uncovered = uncovered;
+        self
     }
 }
 
@@ -438,13 +500,8 @@ mod tests {
         .unwrap();
         let err = Deployment::new(Router::seed(), partial, DeliveryConfig::default()).unwrap_err();
         assert_eq!(err.to_string(), "policy region INDIA has no topology");
-        let slow_breaker = DeliveryConfig {
-            health: HealthConfig {
-                cooldown: Duration::from_secs(30),
-                ..HealthConfig::default()
-            },
-            ..DeliveryConfig::default()
-        };
+        let slow_breaker = DeliveryConfig::default()
+            .with_health(HealthConfig::default().with_cooldown(Duration::from_secs(30)));
         assert!(matches!(
             Deployment::new(Router::seed(), seed_topology(&[]), slow_breaker),
             Err(DeliveryError::InvalidConfig {
@@ -454,10 +511,7 @@ mod tests {
         for (config, field) in [
             (DeliveryConfig::with_deadline_ms(0), "deadline"),
             (
-                DeliveryConfig {
-                    attempt_timeout: Duration::from_secs(4),
-                    ..DeliveryConfig::default()
-                },
+                DeliveryConfig::default().with_attempt_timeout(Duration::from_secs(4)),
                 "attempt_timeout",
             ),
         ] {

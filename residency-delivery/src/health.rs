@@ -91,12 +91,12 @@ impl Signal {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HealthConfig {
     /// Consecutive failures that mark an `Up` endpoint down (0 reads as 1).
-    pub down_after: u32,
+    pub(crate) down_after: u32,
     /// Consecutive successes that mark a down endpoint up again (0 reads as 1).
-    pub up_after: u32,
+    pub(crate) up_after: u32,
     /// Time a down endpoint is left alone before a half-open probe is admitted. Keep it below
     /// the delivery deadline so a probe fits in one POST's budget.
-    pub cooldown: Duration,
+    pub(crate) cooldown: Duration,
 }
 
 impl Default for HealthConfig {
@@ -107,6 +107,44 @@ impl Default for HealthConfig {
             up_after: 2,
             cooldown: Duration::from_secs(1),
         }
+    }
+}
+
+impl HealthConfig {
+    /// Consecutive failures that mark an `Up` endpoint down (0 reads as 1).
+    pub fn down_after(&self) -> u32 {
+        self.down_after
+    }
+
+    /// The same configuration with another `down_after` (consecutive failures that mark an `Up` endpoint down (0 reads as 1)).
+    #[must_use]
+    pub fn with_down_after(mut self, down_after: u32) -> Self {
+        self.down_after = down_after;
+        self
+    }
+
+    /// Consecutive successes that mark a down endpoint up again (0 reads as 1).
+    pub fn up_after(&self) -> u32 {
+        self.up_after
+    }
+
+    /// The same configuration with another `up_after` (consecutive successes that mark a down endpoint up again (0 reads as 1)).
+    #[must_use]
+    pub fn with_up_after(mut self, up_after: u32) -> Self {
+        self.up_after = up_after;
+        self
+    }
+
+    /// Time a down endpoint is left alone before a half-open probe is admitted.
+    pub fn cooldown(&self) -> Duration {
+        self.cooldown
+    }
+
+    /// The same configuration with another `cooldown` (time a down endpoint is left alone before a half-open probe is admitted).
+    #[must_use]
+    pub fn with_cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
+        self
     }
 }
 
@@ -138,7 +176,7 @@ pub enum Transition {
 /// use residency_delivery::{EndpointHealth, HealthConfig, HealthState, UnixMillis, Signal, Transition};
 /// use std::time::Duration;
 ///
-/// let config = HealthConfig { down_after: 2, up_after: 1, cooldown: Duration::from_secs(1) };
+/// let config = HealthConfig::default().with_down_after(2).with_up_after(1).with_cooldown(Duration::from_secs(1));
 /// let mut h = EndpointHealth::new(config);
 /// assert_eq!(h.observe(Signal::Response(503), UnixMillis::new(100)), None);
 /// assert_eq!(h.observe(Signal::Timeout, UnixMillis::new(200)), Some(Transition::WentDown));
@@ -164,11 +202,10 @@ pub struct EndpointHealth {
 impl EndpointHealth {
     /// A healthy endpoint with these thresholds.
     pub fn new(config: HealthConfig) -> Self {
-        let config = HealthConfig {
-            down_after: config.down_after.max(1),
-            up_after: config.up_after.max(1),
-            cooldown: config.cooldown,
-        };
+        let config = HealthConfig::default()
+            .with_down_after(config.down_after.max(1))
+            .with_up_after(config.up_after.max(1))
+            .with_cooldown(config.cooldown);
         Self {
             config,
             up: true,
@@ -287,7 +324,7 @@ impl EndpointHealth {
 /// use residency_core::Region;
 ///
 /// let topology = Topology::new(vec![RegionTopology::new(Region::EU, ["eu-central"])?])?;
-/// let mut book = HealthBook::new(&topology, HealthConfig { down_after: 1, ..HealthConfig::default() });
+/// let mut book = HealthBook::new(&topology, HealthConfig::default().with_down_after(1));
 /// let eu = "eu-central".parse()?;
 /// assert_eq!(book.state(&eu, UnixMillis::ZERO), Some(HealthState::Up));
 /// book.observe(&eu, Signal::CheckFailed, UnixMillis::new(5));
@@ -362,11 +399,10 @@ mod tests {
     use super::*;
 
     fn cfg() -> HealthConfig {
-        HealthConfig {
-            down_after: 3,
-            up_after: 2,
-            cooldown: Duration::from_millis(100),
-        }
+        HealthConfig::default()
+            .with_down_after(3)
+            .with_up_after(2)
+            .with_cooldown(Duration::from_millis(100))
     }
 
     #[test]
@@ -398,10 +434,7 @@ mod tests {
 
     #[test]
     fn poison_keeps_an_endpoint_up_but_refusals_do_not() {
-        let mut h = EndpointHealth::new(HealthConfig {
-            down_after: 1,
-            ..cfg()
-        });
+        let mut h = EndpointHealth::new(cfg().with_down_after(1));
         assert_eq!(h.observe(Signal::Response(400), UnixMillis::new(1)), None);
         assert_eq!(h.state(UnixMillis::new(3)), HealthState::Up);
         assert_eq!(
@@ -412,10 +445,7 @@ mod tests {
 
     #[test]
     fn half_open_failure_restarts_the_cooldown() {
-        let mut h = EndpointHealth::new(HealthConfig {
-            down_after: 1,
-            ..cfg()
-        });
+        let mut h = EndpointHealth::new(cfg().with_down_after(1));
         h.observe(Signal::Timeout, UnixMillis::new(0));
         assert_eq!(h.state(UnixMillis::new(99)), HealthState::Down);
         assert_eq!(h.next_admission(UnixMillis::new(50)), UnixMillis::new(100));
@@ -428,10 +458,7 @@ mod tests {
 
     #[test]
     fn up_needs_the_configured_successes() {
-        let mut h = EndpointHealth::new(HealthConfig {
-            down_after: 1,
-            ..cfg()
-        });
+        let mut h = EndpointHealth::new(cfg().with_down_after(1));
         h.observe(Signal::CheckFailed, UnixMillis::new(0));
         assert_eq!(h.observe(Signal::CheckPassed, UnixMillis::new(10)), None);
         assert_eq!(
@@ -443,10 +470,7 @@ mod tests {
 
     #[test]
     fn a_lost_probe_is_given_up_after_a_cooldown() {
-        let mut h = EndpointHealth::new(HealthConfig {
-            down_after: 1,
-            ..cfg()
-        });
+        let mut h = EndpointHealth::new(cfg().with_down_after(1));
         h.observe(Signal::Timeout, UnixMillis::new(0));
         assert!(h.admit(UnixMillis::new(100)));
         assert!(!h.admit(UnixMillis::new(150)));
@@ -456,10 +480,7 @@ mod tests {
 
     #[test]
     fn a_clock_stepping_back_is_clamped() {
-        let mut h = EndpointHealth::new(HealthConfig {
-            down_after: 1,
-            ..cfg()
-        });
+        let mut h = EndpointHealth::new(cfg().with_down_after(1));
         h.observe(Signal::Timeout, UnixMillis::new(500));
         // Read as t=500: still cooling down, not reopened early, no error.
         assert!(!h.admit(UnixMillis::new(10)));
@@ -470,11 +491,12 @@ mod tests {
 
     #[test]
     fn zero_thresholds_are_treated_as_one() {
-        let mut h = EndpointHealth::new(HealthConfig {
-            down_after: 0,
-            up_after: 0,
-            cooldown: Duration::ZERO,
-        });
+        let mut h = EndpointHealth::new(
+            HealthConfig::default()
+                .with_down_after(0)
+                .with_up_after(0)
+                .with_cooldown(Duration::ZERO),
+        );
         assert_eq!(
             h.observe(Signal::Timeout, UnixMillis::new(1)),
             Some(Transition::WentDown)

@@ -167,11 +167,10 @@ pub(crate) fn health(deployment: &Deployment) -> HealthBook {
 }
 
 pub(crate) fn fast_breaker() -> HealthConfig {
-    HealthConfig {
-        down_after: 1,
-        up_after: 1,
-        cooldown: Duration::from_millis(1_000),
-    }
+    HealthConfig::default()
+        .with_down_after(1)
+        .with_up_after(1)
+        .with_cooldown(Duration::from_millis(1_000))
 }
 
 /// `../shared`, or `None` with a note when it is absent outside CI. Under CI (`CI` set) a

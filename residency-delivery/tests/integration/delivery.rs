@@ -282,10 +282,7 @@ fn uncovered_items_are_marked_and_can_be_held() {
 
     let held = deployment(
         seed_topology(),
-        DeliveryConfig {
-            uncovered: UncoveredAction::Hold,
-            ..DeliveryConfig::default()
-        },
+        DeliveryConfig::default().with_uncovered(UncoveredAction::Hold),
     );
     let run = drive(&held, &decision, &mut health(&held), T0, |_, _| ok());
     assert_eq!(run.verdict, Verdict::RetryLater);
@@ -351,14 +348,11 @@ fn every_endpoint_of_a_plan_gets_its_turn_and_rounds_are_counted() {
         RegionTopology::new(Region::INDIA, ["in-1"]).unwrap(),
     ])
     .unwrap();
-    let config = DeliveryConfig {
-        retry: RetryPolicy::new(Duration::from_millis(10), Duration::from_millis(20), 2).unwrap(),
-        health: HealthConfig {
-            down_after: 10,
-            ..HealthConfig::default()
-        },
-        ..DeliveryConfig::default()
-    };
+    let config = DeliveryConfig::default()
+        .with_retry(
+            RetryPolicy::new(Duration::from_millis(10), Duration::from_millis(20), 2).unwrap(),
+        )
+        .with_health(HealthConfig::default().with_down_after(10));
     let d = deployment(topology, config);
     let decision = route(batch("S", &[US]));
     let run = drive(&d, &decision, &mut health(&d), T0, |a, _| {
@@ -405,11 +399,11 @@ fn auth_refusals_move_on_to_the_next_endpoint() {
 
 #[test]
 fn a_half_open_probe_fits_in_the_budget_and_an_empty_round_does_not_count() {
-    let config = DeliveryConfig {
-        retry: RetryPolicy::new(Duration::from_millis(10), Duration::from_millis(10), 1).unwrap(),
-        health: fast_breaker(),
-        ..DeliveryConfig::default()
-    };
+    let config = DeliveryConfig::default()
+        .with_retry(
+            RetryPolicy::new(Duration::from_millis(10), Duration::from_millis(10), 1).unwrap(),
+        )
+        .with_health(fast_breaker());
     let d = deployment(seed_topology(), config);
     let mut book = health(&d);
     for e in ["eu-1", "eu-2", "us-1"] {

@@ -97,14 +97,12 @@ fn build_topology(
 }
 
 fn config() -> DeliveryConfig {
-    DeliveryConfig {
-        health: HealthConfig {
-            down_after: 2,
-            up_after: 1,
-            cooldown: Duration::from_millis(700),
-        },
-        ..DeliveryConfig::default()
-    }
+    DeliveryConfig::default().with_health(
+        HealthConfig::default()
+            .with_down_after(2)
+            .with_up_after(1)
+            .with_cooldown(Duration::from_millis(700)),
+    )
 }
 
 /// What a random run ended with: the verdict, the outcome per region body, every attempt.
@@ -288,12 +286,7 @@ proptest! {
         cap in 4usize..64,
         seed in any::<u64>(),
     ) {
-        let config = DedupeConfig {
-            window: Duration::from_secs(3600),
-            cap,
-            lease: Duration::from_millis(500),
-            max_reserved: 1024,
-        };
+        let config = DedupeConfig::default().with_window(Duration::from_secs(3600)).with_cap(cap).with_lease(Duration::from_millis(500)).with_max_reserved(1024);
         let mut store = DedupeWindow::new(config, seed).unwrap();
         let key = |k: u8| ItemKey::from_bytes([k; 16]);
         let mut committed: Vec<u8> = Vec::new(); // in commit order, as the model of the store

@@ -201,14 +201,12 @@ struct Live<'a> {
 
 #[test]
 fn providers_redeliveries_splits_failures_and_clock_steps_store_every_item_once_in_its_region() {
-    let config = DeliveryConfig {
-        health: HealthConfig {
-            down_after: 2,
-            up_after: 1,
-            cooldown: Duration::from_millis(800),
-        },
-        ..DeliveryConfig::default()
-    };
+    let config = DeliveryConfig::default().with_health(
+        HealthConfig::default()
+            .with_down_after(2)
+            .with_up_after(1)
+            .with_cooldown(Duration::from_millis(800)),
+    );
     let deployment = deployment(seed_topology(), config);
     let router = Router::seed();
     let scheme = KeyScheme::new(b"the regions' item-key secret!!!!").unwrap();
@@ -269,10 +267,7 @@ fn providers_redeliveries_splits_failures_and_clock_steps_store_every_item_once_
         .into_iter()
         .map(|r| {
             let dedupe = DedupeWindow::new(
-                DedupeConfig {
-                    lease: Duration::from_secs(5),
-                    ..DedupeConfig::default()
-                },
+                DedupeConfig::default().with_lease(Duration::from_secs(5)),
                 scenario.next(),
             )
             .unwrap();
