@@ -1,4 +1,5 @@
-//! Shared code for the `residency` CLI and the `demo` binary.
+//! Shared code for the `residency` CLI, the `demo`, and the `edge-router` and `regional-node`
+//! services.
 //!
 //! Everything that does I/O lives here, outside the sans-IO library crates: reading a body
 //! from a file or stdin, printing JSON, mapping outcomes to exit codes.
@@ -8,3 +9,4 @@ pub mod cli;
 pub mod cmd;
 pub mod demo;
 pub mod samples;
+pub mod service;
