@@ -239,12 +239,38 @@ pub fn verify_wasender(secret: &Secret, header: &str) -> Result<(), AuthError> {
     }
 }
 
-/// A key the edge uses to sign the bodies it rebuilds, named by a key id so keys can rotate.
+/// What an edge-signed request is for. It is part of the signed string (not of the header):
+/// a node checks a signature against the purpose of the endpoint it arrived at, so a body
+/// signed as a masked copy is refused where full bodies are stored, and the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EdgePurpose {
+    /// A region body for its own region (the node's ingest endpoint).
+    Deliver,
+    /// A masked copy for a failover region (the node's masked-copy endpoint).
+    MaskedCopy,
+    /// A dead letter for its home region (the node's dead-letter endpoint).
+    DeadLetter,
+}
+
+impl EdgePurpose {
+    /// `deliver`, `masked` or `dead-letter`: the token in the signed string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deliver => "deliver",
+            Self::MaskedCopy => "masked",
+            Self::DeadLetter => "dead-letter",
+        }
+    }
+}
+
+/// A key the edge uses to sign the bodies it sends on, named by a key id so keys can rotate.
 ///
 /// The header it produces is `t=<unix seconds>,k=<key id>,v1=<hex HMAC-SHA256>`, where the
-/// MAC covers `"<t>.<k>.<n>."` followed by the body's bytes, `<n>` being the hop count sent
-/// alongside in [`FAILOVER_COUNT_HEADER`] (decimal, `0` when the body has not failed over).
-/// A regional node thus checks the body, its freshness and its hop count together. The time is
+/// MAC covers `"<t>.<k>.<n>.<purpose>."` followed by the body's bytes, `<n>` being the hop
+/// count sent alongside in [`FAILOVER_COUNT_HEADER`] (decimal, `0` when the body has not failed
+/// over) and `<purpose>` the [`EdgePurpose`] of the endpoint it is sent to. A regional node
+/// thus checks the body, its freshness, its hop count and what it is for together. The time is
 /// passed in: the crate reads no clock.
 ///
 /// The hop count only means something under an edge signature. An edge's public ingress
@@ -256,19 +282,23 @@ pub fn verify_wasender(secret: &Secret, header: &str) -> Result<(), AuthError> {
 /// ```
 /// use std::time::Duration;
 /// use residency_core::UnixSeconds;
-/// use residency_core::auth::{EdgeKey, EdgeVerifier, Secret};
+/// use residency_core::auth::{EdgeKey, EdgePurpose, EdgeVerifier, Secret};
 ///
 /// let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
 /// let body = br#"{"object":"whatsapp_business_account"}"#;
 /// let signed_at = UnixSeconds::new(1_790_000_000);
-/// let header = key.sign(body, 1, signed_at); // a failover copy: x-failover-count: 1
+/// // A failover copy (x-failover-count: 1) of a body for its own region.
+/// let header = key.sign(body, 1, EdgePurpose::Deliver, signed_at);
 /// let verifier = EdgeVerifier::new(vec![key], Duration::from_secs(300));
 /// let now = UnixSeconds::new(1_790_000_060);
-/// assert_eq!(verifier.verify(body, &header, Some(b"1"), now), Ok(1));
-/// assert!(verifier.verify(body, &header, Some(b"0"), now).is_err()); // count changed
-/// assert!(verifier.verify(body, &header, None, now).is_err()); // count stripped
+/// let deliver = EdgePurpose::Deliver;
+/// assert_eq!(verifier.verify(body, &header, Some(b"1"), deliver, now), Ok(1));
+/// assert!(verifier.verify(body, &header, Some(b"0"), deliver, now).is_err()); // count changed
+/// assert!(verifier.verify(body, &header, None, deliver, now).is_err()); // count stripped
+/// let masked = EdgePurpose::MaskedCopy;
+/// assert!(verifier.verify(body, &header, Some(b"1"), masked, now).is_err()); // wrong endpoint
 /// let later = UnixSeconds::new(1_790_001_000);
-/// assert!(verifier.verify(body, &header, Some(b"1"), later).is_err()); // too old
+/// assert!(verifier.verify(body, &header, Some(b"1"), deliver, later).is_err()); // too old
 /// ```
 #[derive(Clone)]
 pub struct EdgeKey {
@@ -298,7 +328,13 @@ impl EdgeKey {
         &self.id
     }
 
-    fn tag(&self, timestamp: UnixSeconds, failover_count: u8, body: &[u8]) -> HmacSha256 {
+    fn tag(
+        &self,
+        timestamp: UnixSeconds,
+        failover_count: u8,
+        purpose: EdgePurpose,
+        body: &[u8],
+    ) -> HmacSha256 {
         let mut mac = self.secret.mac();
         mac.update(timestamp.get().to_string().as_bytes());
         mac.update(b".");
@@ -306,15 +342,23 @@ impl EdgeKey {
         mac.update(b".");
         mac.update(failover_count.to_string().as_bytes());
         mac.update(b".");
+        mac.update(purpose.as_str().as_bytes());
+        mac.update(b".");
         mac.update(body);
         mac
     }
 
-    /// Signs `body`, sent with `failover_count` in [`FAILOVER_COUNT_HEADER`], at `timestamp`,
-    /// and returns the [`EDGE_SIGNATURE_HEADER`] value.
-    pub fn sign(&self, body: &[u8], failover_count: u8, timestamp: UnixSeconds) -> String {
+    /// Signs `body`, sent with `failover_count` in [`FAILOVER_COUNT_HEADER`] for `purpose`,
+    /// at `timestamp`, and returns the [`EDGE_SIGNATURE_HEADER`] value.
+    pub fn sign(
+        &self,
+        body: &[u8],
+        failover_count: u8,
+        purpose: EdgePurpose,
+        timestamp: UnixSeconds,
+    ) -> String {
         let tag: [u8; 32] = self
-            .tag(timestamp, failover_count, body)
+            .tag(timestamp, failover_count, purpose, body)
             .finalize()
             .into_bytes()
             .into();
@@ -349,9 +393,9 @@ impl EdgeVerifier {
         Self { keys, tolerance }
     }
 
-    /// Checks the header made by [`EdgeKey::sign`] against `body` and the request's
-    /// [`FAILOVER_COUNT_HEADER`] value (`None` when absent, read as `0`) at time `now`, and
-    /// returns the hop count it vouches for.
+    /// Checks the header made by [`EdgeKey::sign`] against `body`, the request's
+    /// [`FAILOVER_COUNT_HEADER`] value (`None` when absent, read as `0`) and the `purpose` of
+    /// the endpoint it arrived at, at time `now`, and returns the hop count it vouches for.
     ///
     /// # Errors
     /// [`AuthError::InvalidFailoverCount`] for an unreadable hop count, the header errors
@@ -363,6 +407,7 @@ impl EdgeVerifier {
         body: &[u8],
         header: &str,
         failover_count: Option<&[u8]>,
+        purpose: EdgePurpose,
         now: UnixSeconds,
     ) -> Result<u8, AuthError> {
         let failover_count = parse_failover_count(failover_count)?;
@@ -393,7 +438,7 @@ impl EdgeVerifier {
         if now.abs_diff(timestamp) > self.tolerance {
             return Err(AuthError::Expired);
         }
-        key.tag(timestamp, failover_count, body)
+        key.tag(timestamp, failover_count, purpose, body)
             .verify_slice(&tag)
             .map_err(|_| AuthError::SignatureMismatch)?;
         Ok(failover_count)
@@ -578,81 +623,172 @@ mod tests {
 
     #[test]
     fn edge_signature_known_answer() {
-        // HMAC-SHA256(key = 32 bytes of 7, "1790000000.k2026.<n>." || body), computed
-        // independently with Python's hmac module. The signed string gained the hop count
-        // (`<n>.`) when `x-failover-count` became part of the signature; these vectors replace
-        // the ones over `"<t>.<k>."` alone.
+        // HMAC-SHA256(key = 32 bytes of 7, "1790000000.k2026.<n>.<purpose>." || body),
+        // computed independently with Python's hmac module. The signed string gained the hop
+        // count (`<n>.`) when `x-failover-count` became part of the signature, then the
+        // purpose; these vectors replace the ones over `"<t>.<k>."` alone.
         let key = EdgeKey::new("k2026", Secret::new(vec![7; 32]).unwrap()).unwrap();
         let body = br#"{"object":"whatsapp_business_account"}"#;
         assert_eq!(
-            key.sign(body, 0, UnixSeconds::new(1_790_000_000)),
-            "t=1790000000,k=k2026,v1=ec580b545967636799c8b953fa453c7b5ee103d2aec6a6172a9f3a4cff6ba0be"
+            key.sign(
+                body,
+                0,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1_790_000_000)
+            ),
+            "t=1790000000,k=k2026,v1=7758d818b22aef3db4a2aa6a55d5e4a928568786b0b84a487b9312e0877ea533"
         );
         assert_eq!(
-            key.sign(body, 1, UnixSeconds::new(1_790_000_000)),
-            "t=1790000000,k=k2026,v1=cd2c21b6ca4502b2379ad70b8a99703ad47c8b6b3f543eedb84e72a52d6296b4"
+            key.sign(
+                body,
+                1,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1_790_000_000)
+            ),
+            "t=1790000000,k=k2026,v1=41109395f34082f1e94acb827ebedd83890e2633bca76e8911001cfa13c0f43a"
+        );
+        assert_eq!(
+            key.sign(
+                body,
+                1,
+                EdgePurpose::MaskedCopy,
+                UnixSeconds::new(1_790_000_000)
+            ),
+            "t=1790000000,k=k2026,v1=d6c328a8abbdeca985dbc045c65eeea41a2952c85f2f94b48280bf08a5617859"
         );
     }
 
     #[test]
-    fn edge_signatures_bind_body_key_time_and_hop_count() {
+    fn edge_signatures_bind_body_key_time_hop_count_and_purpose() {
         let k1 = EdgeKey::new("k1", Secret::new(vec![1; 32]).unwrap()).unwrap();
         let k2 = EdgeKey::new("k2", Secret::new(vec![2; 32]).unwrap()).unwrap();
         let body = b"{\"a\":1}";
-        let h = k1.sign(body, 0, UnixSeconds::new(1000));
+        let h = k1.sign(body, 0, EdgePurpose::Deliver, UnixSeconds::new(1000));
         assert!(h.starts_with("t=1000,k=k1,v1="));
         let v = EdgeVerifier::new(vec![k2.clone(), k1.clone()], Duration::from_secs(60));
-        assert_eq!(v.verify(body, &h, None, UnixSeconds::new(1030)), Ok(0));
-        assert_eq!(v.verify(body, &h, Some(b"0"), UnixSeconds::new(970)), Ok(0));
         assert_eq!(
-            v.verify(body, &h, None, UnixSeconds::new(1061)),
+            v.verify(body, &h, None, EdgePurpose::Deliver, UnixSeconds::new(1030)),
+            Ok(0)
+        );
+        assert_eq!(
+            v.verify(
+                body,
+                &h,
+                Some(b"0"),
+                EdgePurpose::Deliver,
+                UnixSeconds::new(970)
+            ),
+            Ok(0)
+        );
+        assert_eq!(
+            v.verify(body, &h, None, EdgePurpose::Deliver, UnixSeconds::new(1061)),
             Err(AuthError::Expired)
         );
         assert_eq!(
-            v.verify(b"{\"a\":2}", &h, None, UnixSeconds::new(1000)),
+            v.verify(
+                b"{\"a\":2}",
+                &h,
+                None,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::SignatureMismatch)
         );
-        // Claiming another key, time or hop count breaks the MAC.
+        // Claiming another key, time, hop count or purpose breaks the MAC.
+        for purpose in [EdgePurpose::MaskedCopy, EdgePurpose::DeadLetter] {
+            assert_eq!(
+                v.verify(body, &h, None, purpose, UnixSeconds::new(1000)),
+                Err(AuthError::SignatureMismatch)
+            );
+        }
         let forged = h.replace("k=k1", "k=k2");
         assert_eq!(
-            v.verify(body, &forged, None, UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                &forged,
+                None,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::SignatureMismatch)
         );
         let moved = h.replace("t=1000", "t=1001");
         assert_eq!(
-            v.verify(body, &moved, None, UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                &moved,
+                None,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::SignatureMismatch)
         );
         assert_eq!(
-            v.verify(body, &h, Some(b"1"), UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                &h,
+                Some(b"1"),
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::SignatureMismatch)
         );
-        let hop = k1.sign(body, 1, UnixSeconds::new(1000));
+        let hop = k1.sign(body, 1, EdgePurpose::Deliver, UnixSeconds::new(1000));
         assert_eq!(
-            v.verify(body, &hop, Some(b" 1\t"), UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                &hop,
+                Some(b" 1\t"),
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Ok(1)
         );
         assert_eq!(
-            v.verify(body, &hop, None, UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                &hop,
+                None,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::SignatureMismatch)
         );
         assert_eq!(
-            v.verify(body, &hop, Some(b"x"), UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                &hop,
+                Some(b"x"),
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::InvalidFailoverCount {
                 problem: "not a decimal integer"
             })
         );
         let only_k2 = EdgeVerifier::new(vec![k2], Duration::from_secs(60));
         assert_eq!(
-            only_k2.verify(body, &h, None, UnixSeconds::new(1000)),
+            only_k2.verify(body, &h, None, EdgePurpose::Deliver, UnixSeconds::new(1000)),
             Err(AuthError::UnknownKeyId)
         );
         assert!(matches!(
-            v.verify(body, "garbage", None, UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                "garbage",
+                None,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::MalformedEdgeHeader(_))
         ));
         assert!(matches!(
-            v.verify(body, "t=x,k=k1,v1=00", None, UnixSeconds::new(1000)),
+            v.verify(
+                body,
+                "t=x,k=k1,v1=00",
+                None,
+                EdgePurpose::Deliver,
+                UnixSeconds::new(1000)
+            ),
             Err(AuthError::MalformedEdgeHeader(_))
         ));
     }

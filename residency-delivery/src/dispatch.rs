@@ -27,7 +27,7 @@ use std::fmt;
 use bytes::Bytes;
 use pii_mask::{MaskedBody, Mode};
 use residency_core::Region;
-use residency_core::auth::{EDGE_SIGNATURE_HEADER, EdgeKey, FAILOVER_COUNT_HEADER};
+use residency_core::auth::{EDGE_SIGNATURE_HEADER, EdgeKey, EdgePurpose, FAILOVER_COUNT_HEADER};
 use residency_core::route::Decision;
 
 use crate::dead_letter::MAX_ATTEMPT_RECORDS;
@@ -94,11 +94,23 @@ impl AttemptId {
 pub enum Purpose {
     /// Deliver the region body as routed (the node's ingest endpoint).
     Deliver,
-    /// Deliver a masked copy to a failover region (the node's ingest endpoint).
+    /// Deliver a masked copy to a failover region (the node's masked-copy endpoint).
     MaskedCopy,
     /// Store a dead letter ([`DeadLetter`] as a JSON line) in the body's home region (the
     /// node's dead-letter endpoint).
     DeadLetter,
+}
+
+impl Purpose {
+    /// The purpose the edge signature covers, so a node refuses a body sent to another
+    /// purpose's endpoint.
+    pub fn edge_purpose(self) -> EdgePurpose {
+        match self {
+            Self::Deliver => EdgePurpose::Deliver,
+            Self::MaskedCopy => EdgePurpose::MaskedCopy,
+            Self::DeadLetter => EdgePurpose::DeadLetter,
+        }
+    }
 }
 
 /// A masked body's bytes, made only from a [`MaskedBody`]: a masked route cannot be handed
@@ -252,10 +264,15 @@ impl Attempt {
         self.unchanged && matches!(self.payload, Payload::Full(_))
     }
 
-    /// The `x-residency-signature` value: the edge key's signature over the body and the hop
-    /// count, at `now`.
+    /// The `x-residency-signature` value: the edge key's signature over the body, the hop
+    /// count and the purpose, at `now`.
     pub fn edge_signature(&self, key: &EdgeKey, now: residency_time::UnixSeconds) -> String {
-        key.sign(self.body(), self.failover_count.get(), now)
+        key.sign(
+            self.body(),
+            self.failover_count.get(),
+            self.purpose().edge_purpose(),
+            now,
+        )
     }
 
     /// The two headers every attempt carries: `x-failover-count` and

@@ -43,7 +43,7 @@ use wa_payload::scan::{Position, Scanner};
 use wa_payload::{ItemKind, Provider, Role};
 
 use crate::attribution::{self, Attribution, Basis, Unattributed};
-use crate::auth::EdgeKey;
+use crate::auth::{EdgeKey, EdgePurpose};
 use crate::country::Country;
 use crate::policy::Policy;
 use crate::regime::Regime;
@@ -449,7 +449,7 @@ impl RegionBody {
         key: &EdgeKey,
         now: residency_time::UnixSeconds,
     ) -> Option<String> {
-        (!self.unchanged).then(|| key.sign(&self.body, 0, now))
+        (!self.unchanged).then(|| key.sign(&self.body, 0, EdgePurpose::Deliver, now))
     }
 }
 

@@ -497,6 +497,7 @@ fn attempts_sign_their_hop_count() {
             a.body(),
             &sig,
             Some(count.as_bytes()),
+            a.purpose().edge_purpose(),
             UnixSeconds::new(1_790_000_000),
         );
         assert_eq!(verified, Ok(a.failover_count().get()));
@@ -506,6 +507,7 @@ fn attempts_sign_their_hop_count() {
                 a.body(),
                 &sig,
                 Some(forged.as_bytes()),
+                a.purpose().edge_purpose(),
                 UnixSeconds::new(1_790_000_000)
             ),
             Err(AuthError::SignatureMismatch)

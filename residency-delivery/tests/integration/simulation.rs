@@ -140,7 +140,13 @@ impl Nodes {
         let [(_, count), (_, signature)] = a.headers(&self.edge_key, unix);
         let hops = self
             .verifier
-            .verify(a.body(), &signature, Some(count.as_bytes()), unix)
+            .verify(
+                a.body(),
+                &signature,
+                Some(count.as_bytes()),
+                a.purpose().edge_purpose(),
+                unix,
+            )
             .expect("the edge signature verifies");
         let here = Self::region_of(endpoint);
         match a.purpose() {
