@@ -50,8 +50,10 @@
 //! # Untrusted input
 //!
 //! Every function takes arbitrary bytes without panicking. Payloads are parsed with
-//! `serde_json` (recursion limited to 128 levels); the scanner reads bytes, treats non-ASCII
-//! and invalid UTF-8 as separators, runs in linear time and allocates nothing.
+//! `serde_json` (recursion limited to 128 levels); the scanner reads bytes, treats invalid
+//! UTF-8 and the non-ASCII characters it does not read (it reads the digits, plus signs and
+//! separators phone numbers are written with) as separators, reports only spans on character
+//! boundaries, runs in linear time and allocates nothing.
 //!
 //! # Crate features
 //!

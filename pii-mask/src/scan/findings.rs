@@ -1,4 +1,4 @@
-//! The driver: walks the text once, tries the matchers at each word start, and yields
+//! The driver: walks the text once, tries the matchers where an entity can start, and yields
 //! [`Finding`]s in order.
 
 use std::fmt;
@@ -8,19 +8,74 @@ use super::email::email;
 use super::iban::iban;
 use super::ip::{ipv4, ipv6};
 use super::phone::{international, national};
-use super::text::{byte_at, is_word_byte};
+use super::text::{
+    Digits, Separators, byte_at, digit_at, digit_before, is_word_byte, open_paren_at, plus_at,
+    separator_at, word_before,
+};
 use super::{Entity, Finding};
+
+/// Whether a matcher looks at what follows its candidate ends (see
+/// [`DigitGroups::pick_end`](super::groups::DigitGroups::pick_end)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lookahead {
+    /// Prefer an end after which the next group starts another entity. The iterator's mode.
+    NextEntity,
+    /// Take the latest plausible end. The mode of that check itself, so it never recurses and
+    /// each position costs a bounded amount of work.
+    Off,
+}
 
 /// The iterator [`scan`](super::scan) returns.
 #[derive(Clone)]
 pub struct Findings<'a> {
     text: &'a [u8],
     pos: usize,
+    /// Where the previous finding ended.
+    last_end: Option<usize>,
 }
 
 impl<'a> Findings<'a> {
     pub(super) fn new(text: &'a [u8]) -> Self {
-        Self { text, pos: 0 }
+        Self {
+            text,
+            pos: 0,
+            last_end: None,
+        }
+    }
+
+    /// Whether an entity may start at `i`, whose character is `b` or starts with it.
+    fn may_start_at(&self, i: usize, b: u8) -> bool {
+        if !word_before(self.text, i) {
+            // A digit after a digit group and a separator is the tail of that run, unless the
+            // run was the previous finding.
+            let digit = b.is_ascii_digit()
+                || (b >= 0xc0 && digit_at(self.text, i, Digits::AnyScript).is_some());
+            return !digit || !self.continues_a_digit_run(i);
+        }
+        // A plus sign straight after a finding starts a new one (`…1111+49 151 23456789`).
+        plus_at(self.text, i).is_some() && self.last_end == Some(i)
+    }
+
+    /// Whether the digit at `i` is the tail of a longer run of digit groups (`... 3704 0044
+    /// 0532`) that starts at a word boundary and was not found as an entity: such a tail is
+    /// not a number of its own, since the run as a whole was not one.
+    fn continues_a_digit_run(&self, i: usize) -> bool {
+        let text = self.text;
+        let Some(separator) = (1..=3).find(|&len| {
+            i.checked_sub(len)
+                .is_some_and(|s| separator_at(text, s, Separators::Phone) == Some(len))
+        }) else {
+            return false;
+        };
+        let run_end = i - separator;
+        if self.last_end == Some(run_end) || digit_before(text, run_end).is_none() {
+            return false;
+        }
+        let mut k = run_end;
+        while let Some(len) = digit_before(text, k) {
+            k -= len;
+        }
+        !word_before(text, k)
     }
 }
 
@@ -40,31 +95,15 @@ impl Iterator for Findings<'_> {
         let text = self.text;
         let mut i = self.pos;
         while let Some(&b) = text.get(i) {
-            let at_boundary = i == 0 || !is_word_byte(byte_at(text, i - 1));
-            let found = if b.is_ascii_alphanumeric() {
-                if at_boundary {
-                    at_word_start(text, i)
-                } else {
-                    // Inside a word: only word starts begin an entity.
-                    None
-                }
-            } else if b == b'+' {
-                if at_boundary && byte_at(text, i + 1).is_ascii_digit() {
-                    international(text, i + 1).map(|end| (Entity::Phone, end))
-                } else {
-                    None
-                }
-            } else if b == b'(' {
-                if at_boundary && byte_at(text, i + 1).is_ascii_digit() {
-                    national(text, i).map(|end| (Entity::Phone, end))
-                } else {
-                    None
-                }
-            } else {
-                None
-            };
-            if let Some((entity, end)) = found {
+            // Entities start with an ASCII letter or digit, `+`, `(`, or (phones) a digit,
+            // plus sign or parenthesis of another script, whose first byte is at least 0xc0.
+            let candidate = b.is_ascii_alphanumeric() || b == b'+' || b == b'(' || b >= 0xc0;
+            if candidate
+                && self.may_start_at(i, b)
+                && let Some((entity, end)) = entity_at(text, i, Lookahead::NextEntity)
+            {
                 self.pos = end;
+                self.last_end = Some(end);
                 return Some(Finding {
                     entity,
                     start: i,
@@ -86,35 +125,43 @@ impl Iterator for Findings<'_> {
     }
 }
 
-/// The entity that starts at `i`, an ASCII letter or digit at a word start, and its end.
-fn at_word_start(text: &[u8], i: usize) -> Option<(Entity, usize)> {
+/// The entity that starts at `i` and its end, trying each kind that can start with the
+/// character there. The caller has checked that an entity may start at `i` at all.
+pub(super) fn entity_at(text: &[u8], i: usize, lookahead: Lookahead) -> Option<(Entity, usize)> {
     let b = byte_at(text, i);
-    if let Some(end) = email(text, i) {
+    let phone = |end| (Entity::Phone, end);
+    if let Some(plus) = plus_at(text, i) {
+        digit_at(text, i + plus, Digits::AnyScript)?;
+        return international(text, i + plus, lookahead).map(phone);
+    }
+    if open_paren_at(text, i).is_some() {
+        return national(text, i, lookahead).map(phone);
+    }
+    if b.is_ascii_alphanumeric()
+        && let Some(end) = email(text, i)
+    {
         return Some((Entity::Email, end));
     }
-    if b.is_ascii_digit() {
-        if continues_a_digit_run(text, i) {
-            return None;
-        }
-        if b == b'0'
-            && byte_at(text, i + 1) == b'0'
-            && byte_at(text, i + 2).is_ascii_digit()
-            && let Some(end) = international(text, i + 2)
+    if let Some((value, len)) = digit_at(text, i, Digits::AnyScript) {
+        // `00` then a calling code.
+        if value == 0
+            && let Some((0, second)) = digit_at(text, i + len, Digits::AnyScript)
+            && digit_at(text, i + len + second, Digits::AnyScript).is_some()
+            && let Some(end) = international(text, i + len + second, lookahead)
         {
-            return Some((Entity::Phone, end));
+            return Some(phone(end));
         }
-        if b != b'0'
-            && let Some(end) = card(text, i)
-        {
-            return Some((Entity::Card, end));
+        if b.is_ascii_digit() {
+            if value != 0
+                && let Some(end) = card(text, i, lookahead)
+            {
+                return Some((Entity::Card, end));
+            }
+            if let Some(end) = ipv4(text, i).or_else(|| ipv6(text, i)) {
+                return Some((Entity::Ip, end));
+            }
         }
-        if let Some(end) = ipv4(text, i) {
-            return Some((Entity::Ip, end));
-        }
-        if let Some(end) = ipv6(text, i) {
-            return Some((Entity::Ip, end));
-        }
-        return national(text, i).map(|end| (Entity::Phone, end));
+        return national(text, i, lookahead).map(phone);
     }
     if b.is_ascii_uppercase()
         && let Some(end) = iban(text, i)
@@ -127,35 +174,108 @@ fn at_word_start(text: &[u8], i: usize) -> Option<(Entity, usize)> {
     None
 }
 
-/// Whether the digit at `i` is the tail of a longer run of digit groups (`... 3704 0044
-/// 0532`) that starts at a word boundary: such a tail is not a number of its own, since the
-/// run as a whole was not one.
-fn continues_a_digit_run(text: &[u8], i: usize) -> bool {
-    if i < 2
-        || !matches!(byte_at(text, i - 1), b' ' | b'-' | b'.')
-        || !byte_at(text, i - 2).is_ascii_digit()
-    {
-        return false;
-    }
-    let mut k = i - 2;
-    while k > 0 && byte_at(text, k - 1).is_ascii_digit() {
-        k -= 1;
-    }
-    k == 0 || !is_word_byte(byte_at(text, k - 1))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn found(text: &str) -> Vec<(Entity, &str)> {
+        Findings::new(text.as_bytes())
+            .map(|f| (f.entity(), &text[f.range()]))
+            .collect()
+    }
+
     #[test]
     fn tails_of_digit_runs() {
+        let tails = |text: &[u8], i| Findings::new(text).continues_a_digit_run(i);
         let text = b"iban DE89 3704 0044 0532";
-        assert!(!continues_a_digit_run(text, 10));
-        assert!(continues_a_digit_run(text, 15));
-        assert!(continues_a_digit_run(b"1 2", 2));
-        assert!(!continues_a_digit_run(b"a1 2", 3));
-        assert!(!continues_a_digit_run(b"1, 2", 3));
+        assert!(!tails(text, 10));
+        assert!(tails(text, 15));
+        assert!(tails(b"1 2", 2));
+        assert!(!tails(b"a1 2", 3));
+        assert!(!tails(b"1, 2", 3));
+        assert!(tails("\u{661}\u{a0}2".as_bytes(), 4));
+        // The run before was found: what follows starts afresh.
+        let mut after_a_finding = Findings::new(b"1 2");
+        after_a_finding.last_end = Some(1);
+        assert!(!after_a_finding.continues_a_digit_run(2));
+    }
+
+    #[test]
+    fn items_that_touch_are_each_found() {
+        assert_eq!(
+            found("call +49 151 12345678 192.168.10.20"),
+            [
+                (Entity::Phone, "+49 151 12345678"),
+                (Entity::Ip, "192.168.10.20")
+            ]
+        );
+        assert_eq!(
+            found("10.0.0.7 4111 1111 1111 1111"),
+            [
+                (Entity::Ip, "10.0.0.7"),
+                (Entity::Card, "4111 1111 1111 1111")
+            ]
+        );
+        assert_eq!(
+            found("4111 1111 1111 1111 5500 0000 0000 0004"),
+            [
+                (Entity::Card, "4111 1111 1111 1111"),
+                (Entity::Card, "5500 0000 0000 0004")
+            ]
+        );
+        assert_eq!(
+            found("+49 151 23456789 1-415-555-0132"),
+            [
+                (Entity::Phone, "+49 151 23456789"),
+                (Entity::Phone, "1-415-555-0132")
+            ]
+        );
+        assert_eq!(
+            found("DE89 3704 0044 0532 0130 00 0151 23456789"),
+            [
+                (Entity::Iban, "DE89 3704 0044 0532 0130 00"),
+                (Entity::Phone, "0151 23456789")
+            ]
+        );
+        assert_eq!(
+            found("4111111111111111+4915123456789,jo@example.org"),
+            [
+                (Entity::Card, "4111111111111111"),
+                (Entity::Phone, "+4915123456789"),
+                (Entity::Email, "jo@example.org")
+            ]
+        );
+        assert_eq!(
+            found("+49 151 23456789 2001:db8::1"),
+            [
+                (Entity::Phone, "+49 151 23456789"),
+                (Entity::Ip, "2001:db8::1")
+            ]
+        );
+    }
+
+    #[test]
+    fn phones_in_other_scripts() {
+        for phone in [
+            "+٤٩ ١٥١ ٢٣٤٥٦٧٨٩",
+            "+۹۸ ۹۱۲ ۳۴۵ ۶۷۸۹",
+            "+९१ ९८७६५ ४३२१०",
+            "＋８１ ９０－１２３４－５６７８",
+            "٠٠٩٧١ ٥٠ ١٢٣ ٤٥٦٧",
+            "(４１５) ５５５-０１３２",
+        ] {
+            let text = format!("رقمي {phone}، شكرا");
+            assert_eq!(found(&text), [(Entity::Phone, phone)], "{phone}");
+        }
+        // Inside a word or glued to a digit of another script: not a number of its own.
+        assert_eq!(found("x٤٩١٥١٢٣٤٥٦٧٨٩"), []);
+        assert_eq!(found("+٤٩ ١٥١ ٢٣٤٥٦٧٨٩٠١٢٣"), []);
+    }
+
+    #[test]
+    fn a_plus_sign_inside_a_word_starts_nothing() {
+        assert_eq!(found("id+4915123456789"), []);
+        assert_eq!(found("c++ 4915123456789"), []);
     }
 
     #[test]

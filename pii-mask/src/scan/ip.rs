@@ -31,10 +31,10 @@ pub(super) fn ipv4(text: &[u8], i: usize) -> Option<usize> {
 pub(super) fn ipv6(text: &[u8], i: usize) -> Option<usize> {
     // Cheap pre-check: a hex run of at most four digits followed by ':'.
     let mut j = i;
-    while byte_at(text, j).is_ascii_hexdigit() {
+    while j - i <= 4 && byte_at(text, j).is_ascii_hexdigit() {
         j += 1;
     }
-    if byte_at(text, j) != b':' || j - i > 4 {
+    if byte_at(text, j) != b':' {
         return None;
     }
     let mut j = i;

@@ -9,7 +9,7 @@
 //!   form for major markets: a trunk `0` number (DE, GB, FR, NL, TR, ZA, NG, ID, ...) whose
 //!   length fits one of those plans, NANP `(415) 555-0132` / `415-555-0132` /
 //!   `1-415-555-0132`, Indian `98765 43210` / `9876543210`, Brazilian `(11) 91234-5678`,
-//!   Chinese `138 0013 8000`;
+//!   Chinese `138 0013 8000`; in [other scripts](#phones) too;
 //! - **e-mail addresses** (dot-atom local part, at least two domain labels, alphabetic TLD);
 //! - **payment cards**: 13 to 19 digits, contiguous or in the printed groupings (4-4-4-4,
 //!   4-4-4-4-3, 4-6-5, 4-6-4) with spaces or dashes, Luhn-checked;
@@ -19,9 +19,7 @@
 //!   digit).
 //!
 //! Decoys such as order numbers, dates, times, prices, tracking codes and card numbers that
-//! fail Luhn do not match. Everything the scanner reports is ASCII: bytes outside ASCII
-//! (including invalid UTF-8) only ever act as separators, so no finding overlaps an invalid
-//! sequence and nothing can panic on any input.
+//! fail Luhn do not match.
 //!
 //! ```
 //! use pii_mask::scan::{self, Entity};
@@ -36,6 +34,56 @@
 //!     "call [PHONE] or mail [EMAIL]"
 //! );
 //! ```
+//!
+//! # Phones
+//!
+//! Phone numbers are read as libphonenumber reads them: digits may be ASCII, Arabic-Indic
+//! (`٠١٢`), Extended Arabic-Indic as written in Persian and Urdu (`۰۱۲`), Devanagari (`०१२`)
+//! or fullwidth (`０１２`), the plus sign may be fullwidth (`＋`), and groups may be separated
+//! by no-break, narrow and ideographic spaces, hyphens, en dashes, minus signs and fullwidth
+//! hyphens as well as by ` `, `-` and `.`. Cards, IBANs and IP addresses are ASCII only.
+//!
+//! ```
+//! use pii_mask::scan;
+//!
+//! let text = "رقمي +٤٩ ١٥١ ٢٣٤٥٦٧٨٩ شكرا";
+//! assert_eq!(
+//!     String::from_utf8(scan::redact(text.as_bytes())).unwrap(),
+//!     "رقمي [PHONE] شكرا"
+//! );
+//! ```
+//!
+//! # Items that touch
+//!
+//! Items written one after the other are each found, whether a comma, a newline or a single
+//! space separates them, or nothing where the boundary is unambiguous (before a `+`).
+//! Where a run of digit groups could end in more than one place, the scanner weighs each
+//! possible end by what follows it: the end of the run, or another entity starting at the
+//! next group (and up to two more after that one), so that every group belongs to an entity
+//! where that is possible; a number's plausibility (its length against the numbering plan)
+//! and the evidence of what follows (a Luhn check, a `00` prefix) break ties. The look-ahead
+//! is bounded, so the work per byte stays bounded too.
+//!
+//! ```
+//! use pii_mask::scan::{self, Entity};
+//!
+//! let kinds = |text: &str| -> Vec<(Entity, String)> {
+//!     scan::scan(text.as_bytes()).map(|f| (f.entity(), text[f.range()].to_owned())).collect()
+//! };
+//! assert_eq!(
+//!     kinds("call +49 151 12345678 192.168.10.20"),
+//!     [(Entity::Phone, "+49 151 12345678".into()), (Entity::Ip, "192.168.10.20".into())]
+//! );
+//! assert_eq!(kinds("4111 1111 1111 1111 5500 0000 0000 0004").len(), 2);
+//! ```
+//!
+//! # Untrusted input
+//!
+//! Any bytes may be scanned. Other non-ASCII characters and invalid UTF-8 only ever act as
+//! separators, and multi-byte digits, signs and separators are recognized only as complete
+//! UTF-8 sequences, so every finding starts and ends on a character boundary and is valid
+//! UTF-8 (ASCII unless it is a phone written in another script). Nothing panics, nothing is
+//! allocated, and run time is linear in the length of the text.
 
 use std::fmt;
 use std::ops::Range;
@@ -160,6 +208,8 @@ pub fn redact(text: &[u8]) -> Vec<u8> {
 
 /// Replaces every finding in `text` with its keyed [pseudonym](crate::pseudonym).
 ///
+/// Phones get the same token whatever script their digits are written in.
+///
 /// ```
 /// use pii_mask::{PseudonymKey, scan};
 ///
@@ -170,7 +220,8 @@ pub fn redact(text: &[u8]) -> Vec<u8> {
 /// ```
 pub fn pseudonymize(text: &[u8], key: &PseudonymKey) -> Vec<u8> {
     replace(text, |f, found| {
-        // Findings are ASCII, so this never loses anything.
+        // Findings are valid UTF-8 (they start and end on character boundaries of complete
+        // sequences), so this never loses anything.
         let value = String::from_utf8_lossy(found);
         key.pseudonymize(f.entity.pseudonym_kind(), &value)
             .into_string()
