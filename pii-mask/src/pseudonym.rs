@@ -26,7 +26,7 @@ use crate::key::{HmacSha256, push_hex};
 use crate::phone::decimal_digit;
 
 /// Domain separation prefix of every MAC input.
-const DOMAIN: &[u8] = b"pii-mask/v1\0";
+pub(crate) const DOMAIN: &[u8] = b"pii-mask/v1\0";
 
 /// Number of MAC bytes kept in a token (64 bits, 16 hex digits).
 pub const TAG_BYTES: usize = 8;
@@ -91,14 +91,19 @@ impl Kind {
     }
 }
 
-/// A pseudonym token such as `ph_k1_3f9a0c1d2e4b5a69`.
+/// A pseudonym: a token such as `ph_k1_3f9a0c1d2e4b5a69`, or a message id in the shape of
+/// one ([`PseudonymKey::pseudonymize_message_id`]).
 ///
-/// A token is not personal data on its own, but it is linkable under one key by design, so
-/// it still counts as pseudonymous (not anonymous) data under GDPR.
+/// A pseudonym is not personal data on its own, but it is linkable under one key by design,
+/// so it still counts as pseudonymous (not anonymous) data under GDPR.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pseudonym(String);
 
 impl Pseudonym {
+    pub(crate) fn new(text: String) -> Self {
+        Self(text)
+    }
+
     /// The token text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -148,7 +153,7 @@ impl PseudonymKey {
         for b in tag {
             push_hex(&mut out, b);
         }
-        Pseudonym(out)
+        Pseudonym::new(out)
     }
 
     /// The truncated MAC of `value` as a `kind` (phones normalized to digits).

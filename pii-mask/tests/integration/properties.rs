@@ -52,7 +52,7 @@ proptest! {
         let (p, s) = PhoneMask::SEED.revealed(phone.len());
         let hidden = &phone[p..phone.len() - s];
         let key = PseudonymKey::new("k1", b"property test key").unwrap();
-        for masker in [Masker::partial(), Masker::pseudonym(key), Masker::strip()] {
+        for masker in [Masker::partial(), Masker::pseudonym(key.clone()), Masker::strip(key)] {
             let out = String::from_utf8(masker.mask(&bytes).unwrap()).unwrap();
             prop_assert!(!out.contains(phone.as_str()));
             prop_assert!(!out.contains(hidden));
