@@ -7,6 +7,8 @@
 //! run (up to [`MAX_DIGITS`] digits and [`MAX_GROUPS`] groups), lists the group boundaries
 //! where its kind of number could end, and [`DigitGroups::pick_end`] chooses one of them.
 
+use std::fmt;
+
 use super::Entity;
 use super::findings::{Lookahead, entity_at};
 use super::text::{
@@ -87,7 +89,8 @@ pub(super) enum Following {
 }
 
 /// The digit groups of one run, read from the text.
-#[derive(Debug)]
+///
+/// `Debug` shows the group lengths only: the digits may be a phone or card number.
 pub(super) struct DigitGroups {
     /// Text offset of the run's first group.
     origin: usize,
@@ -403,6 +406,16 @@ fn evidence(text: &[u8], entity: Entity, start: usize) -> u8 {
     }
 }
 
+impl fmt::Debug for DigitGroups {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lens: Vec<u8> = self.groups().iter().map(|g| g.len).collect();
+        f.debug_struct("DigitGroups")
+            .field("group_lens", &lens)
+            .field("after_last", &self.after_last)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A candidate end being weighed by [`DigitGroups::pick_end`].
 #[derive(Debug, Clone, Copy)]
 struct Pick {
@@ -542,6 +555,16 @@ mod tests {
         let g = DigitGroups::read(b"44 (0)20", 0, Syntax::Phone { drop_trunk: false }).unwrap();
         assert_eq!(g.digits(99), b"44020");
         assert_eq!(g.following(2), Following::Nothing);
+    }
+
+    #[test]
+    fn debug_shows_no_digit() {
+        let g = DigitGroups::read(b"+49 151 23456789", 1, PHONE).unwrap();
+        let shown = format!("{g:?}");
+        assert_eq!(
+            shown,
+            "DigitGroups { group_lens: [2, 3, 8], after_last: Nothing, .. }"
+        );
     }
 
     #[test]
