@@ -5,14 +5,17 @@ use super::groups::{DigitGroups, Fit, Syntax, Trailing};
 
 /// Digits of the shortest and the longest card number.
 const CARD_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;
+/// Digits of most cards: 16 (Visa, Mastercard, Discover...) and 15 (American Express).
+/// 13, 14 and 19 digits exist but are rare, which counts where a run reads either way.
+const TYPICAL_CARD_DIGITS: std::ops::RangeInclusive<usize> = 15..=16;
 
 /// A card number starting at `i` (a digit other than 0 at a word start): returns its end.
 ///
 /// Cards are written with spaces or dashes only, contiguous or in the groupings they are
 /// printed in, and pass the Luhn check.
 pub(super) fn card(text: &[u8], i: usize, lookahead: Lookahead) -> Option<usize> {
-    // Cheap pre-check: a card number starts with a group of four digits, or is written in
-    // one piece.
+    // Cheap pre-check: a card number starts with a group of four digits and a separator
+    // before more digits, or is written in one piece.
     let first_group = text
         .get(i..)
         .unwrap_or_default()
@@ -20,10 +23,16 @@ pub(super) fn card(text: &[u8], i: usize, lookahead: Lookahead) -> Option<usize>
         .take(CARD_DIGITS.end() + 1)
         .take_while(|b| b.is_ascii_digit())
         .count();
-    if first_group != 4 && !CARD_DIGITS.contains(&first_group) {
+    let grouped = first_group == 4
+        && matches!(text.get(i + 4), Some(b' ' | b'-'))
+        && text.get(i + 5).is_some_and(u8::is_ascii_digit);
+    if !grouped && !CARD_DIGITS.contains(&first_group) {
         return None;
     }
     let run = DigitGroups::read(text, i, Syntax::Card)?;
+    if run.digit_count() < *CARD_DIGITS.start() {
+        return None;
+    }
     run.pick_end(text, lookahead, Trailing::Refused, |k| {
         let n = run
             .groups()
@@ -32,7 +41,11 @@ pub(super) fn card(text: &[u8], i: usize, lookahead: Lookahead) -> Option<usize>
         let card = CARD_DIGITS.contains(&n)
             && printed_grouping(run.lens_through(k).as_slice())
             && luhn(run.digits(n));
-        card.then_some(Fit::Typical)
+        card.then_some(if TYPICAL_CARD_DIGITS.contains(&n) {
+            Fit::Typical
+        } else {
+            Fit::Possible
+        })
     })
 }
 

@@ -3,7 +3,7 @@
 use super::text::{byte_at, is_word_byte};
 
 /// Longest local part read, in bytes (RFC 5321).
-const MAX_LOCAL_PART: usize = 64;
+pub(super) const MAX_LOCAL_PART: usize = 64;
 /// Longest domain label, in bytes.
 const MAX_LABEL: usize = 63;
 /// Longest domain, in bytes.
@@ -15,11 +15,15 @@ fn is_local_part_byte(b: u8) -> bool {
 
 /// An e-mail address starting at `i` (a word start): returns its end.
 pub(super) fn email(text: &[u8], i: usize) -> Option<usize> {
-    let mut at_sign = i;
-    while at_sign - i < MAX_LOCAL_PART && is_local_part_byte(byte_at(text, at_sign)) {
-        at_sign += 1;
-    }
-    if byte_at(text, at_sign) != b'@' || at_sign == i || byte_at(text, at_sign - 1) == b'.' {
+    let local_part = text
+        .get(i..)
+        .unwrap_or_default()
+        .iter()
+        .take(MAX_LOCAL_PART)
+        .take_while(|b| is_local_part_byte(**b))
+        .count();
+    let at_sign = i + local_part;
+    if byte_at(text, at_sign) != b'@' || local_part == 0 || byte_at(text, at_sign - 1) == b'.' {
         return None;
     }
     // Domain: labels of [A-Za-z0-9-], not starting or ending with '-', separated by '.'.

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::card::card;
-use super::email::email;
+use super::email::{MAX_LOCAL_PART, email};
 use super::iban::iban;
 use super::ip::{ipv4, ipv6};
 use super::phone::{international, national};
@@ -32,6 +32,9 @@ pub struct Findings<'a> {
     pos: usize,
     /// Where the previous finding ended.
     last_end: Option<usize>,
+    /// The next `@` at or after the last place an e-mail address could start, if any is
+    /// left: most texts have none, and then no address is looked for at all.
+    next_at_sign: Option<usize>,
 }
 
 impl<'a> Findings<'a> {
@@ -40,7 +43,23 @@ impl<'a> Findings<'a> {
             text,
             pos: 0,
             last_end: None,
+            next_at_sign: text.iter().position(|b| *b == b'@'),
         }
+    }
+
+    /// Whether an e-mail address could start at `i`: an `@` follows within the longest
+    /// local part.
+    fn email_possible(&mut self, i: usize) -> bool {
+        if let Some(at) = self.next_at_sign
+            && at < i
+        {
+            self.next_at_sign = self
+                .text
+                .get(i..)
+                .and_then(|rest| rest.iter().position(|b| *b == b'@'))
+                .map(|offset| i + offset);
+        }
+        self.next_at_sign.is_some_and(|at| at - i <= MAX_LOCAL_PART)
     }
 
     /// Whether an entity may start at `i`, whose character is `b` or starts with it.
@@ -61,11 +80,20 @@ impl<'a> Findings<'a> {
     /// not a number of its own, since the run as a whole was not one.
     fn continues_a_digit_run(&self, i: usize) -> bool {
         let text = self.text;
-        let Some(separator) = (1..=3).find(|&len| {
-            i.checked_sub(len)
-                .is_some_and(|s| separator_at(text, s, Separators::Phone) == Some(len))
-        }) else {
+        let before = byte_at(text, i.wrapping_sub(1));
+        let separator = if matches!(before, b' ' | b'-' | b'.') {
+            1
+        } else if before < 0x80 {
+            // No other ASCII byte separates groups, nor ends a multi-byte separator.
             return false;
+        } else {
+            let Some(len) = (2..=3).find(|&len| {
+                i.checked_sub(len)
+                    .is_some_and(|s| separator_at(text, s, Separators::Phone) == Some(len))
+            }) else {
+                return false;
+            };
+            len
         };
         let run_end = i - separator;
         if self.last_end == Some(run_end) || digit_before(text, run_end).is_none() {
@@ -100,7 +128,8 @@ impl Iterator for Findings<'_> {
             let candidate = b.is_ascii_alphanumeric() || b == b'+' || b == b'(' || b >= 0xc0;
             if candidate
                 && self.may_start_at(i, b)
-                && let Some((entity, end)) = entity_at(text, i, Lookahead::NextEntity)
+                && let emails = self.email_possible(i)
+                && let Some((entity, end)) = start_at(text, i, Lookahead::NextEntity, emails)
             {
                 self.pos = end;
                 self.last_end = Some(end);
@@ -110,14 +139,15 @@ impl Iterator for Findings<'_> {
                     end,
                 });
             }
+            i += 1;
             if is_word_byte(b) {
                 // Skip the rest of the word in one go.
-                i += 1;
-                while is_word_byte(byte_at(text, i)) {
-                    i += 1;
-                }
-            } else {
-                i += 1;
+                i += text
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .take_while(|b| is_word_byte(**b))
+                    .count();
             }
         }
         self.pos = text.len();
@@ -128,7 +158,65 @@ impl Iterator for Findings<'_> {
 /// The entity that starts at `i` and its end, trying each kind that can start with the
 /// character there. The caller has checked that an entity may start at `i` at all.
 pub(super) fn entity_at(text: &[u8], i: usize, lookahead: Lookahead) -> Option<(Entity, usize)> {
+    start_at(text, i, lookahead, true)
+}
+
+/// [`entity_at`], trying e-mail addresses only where `emails` says one is possible.
+#[inline(always)]
+fn start_at(text: &[u8], i: usize, lookahead: Lookahead, emails: bool) -> Option<(Entity, usize)> {
     let b = byte_at(text, i);
+    match b {
+        b'a'..=b'z' | b'A'..=b'Z' => {
+            if emails && let Some(end) = email(text, i) {
+                return Some((Entity::Email, end));
+            }
+            if b.is_ascii_uppercase()
+                && let Some(end) = iban(text, i)
+            {
+                return Some((Entity::Iban, end));
+            }
+            if b.is_ascii_hexdigit() {
+                return ipv6(text, i).map(|end| (Entity::Ip, end));
+            }
+            None
+        }
+        b'0'..=b'9' => {
+            if emails && let Some(end) = email(text, i) {
+                return Some((Entity::Email, end));
+            }
+            if let Some(end) = international_after_double_zero(text, i, lookahead) {
+                return Some((Entity::Phone, end));
+            }
+            if b != b'0'
+                && let Some(end) = card(text, i, lookahead)
+            {
+                return Some((Entity::Card, end));
+            }
+            if let Some(end) = ipv4(text, i).or_else(|| ipv6(text, i)) {
+                return Some((Entity::Ip, end));
+            }
+            national(text, i, lookahead).map(|end| (Entity::Phone, end))
+        }
+        b'+' | b'(' | 0xc0.. => other_start(text, i, lookahead),
+        _ => None,
+    }
+}
+
+/// An international number written with `00` (in any script) at `i`: its end.
+fn international_after_double_zero(text: &[u8], i: usize, lookahead: Lookahead) -> Option<usize> {
+    let (0, first) = digit_at(text, i, Digits::AnyScript)? else {
+        return None;
+    };
+    let (0, second) = digit_at(text, i + first, Digits::AnyScript)? else {
+        return None;
+    };
+    let code = i + first + second;
+    digit_at(text, code, Digits::AnyScript)?;
+    international(text, code, lookahead)
+}
+
+/// A phone that starts with a plus sign, a parenthesis, or a digit of another script.
+fn other_start(text: &[u8], i: usize, lookahead: Lookahead) -> Option<(Entity, usize)> {
     let phone = |end| (Entity::Phone, end);
     if let Some(plus) = plus_at(text, i) {
         digit_at(text, i + plus, Digits::AnyScript)?;
@@ -137,41 +225,10 @@ pub(super) fn entity_at(text: &[u8], i: usize, lookahead: Lookahead) -> Option<(
     if open_paren_at(text, i).is_some() {
         return national(text, i, lookahead).map(phone);
     }
-    if b.is_ascii_alphanumeric()
-        && let Some(end) = email(text, i)
-    {
-        return Some((Entity::Email, end));
-    }
-    if let Some((value, len)) = digit_at(text, i, Digits::AnyScript) {
-        // `00` then a calling code.
-        if value == 0
-            && let Some((0, second)) = digit_at(text, i + len, Digits::AnyScript)
-            && digit_at(text, i + len + second, Digits::AnyScript).is_some()
-            && let Some(end) = international(text, i + len + second, lookahead)
-        {
-            return Some(phone(end));
-        }
-        if b.is_ascii_digit() {
-            if value != 0
-                && let Some(end) = card(text, i, lookahead)
-            {
-                return Some((Entity::Card, end));
-            }
-            if let Some(end) = ipv4(text, i).or_else(|| ipv6(text, i)) {
-                return Some((Entity::Ip, end));
-            }
-        }
-        return national(text, i, lookahead).map(phone);
-    }
-    if b.is_ascii_uppercase()
-        && let Some(end) = iban(text, i)
-    {
-        return Some((Entity::Iban, end));
-    }
-    if b.is_ascii_hexdigit() {
-        return ipv6(text, i).map(|end| (Entity::Ip, end));
-    }
-    None
+    digit_at(text, i, Digits::AnyScript)?;
+    international_after_double_zero(text, i, lookahead)
+        .or_else(|| national(text, i, lookahead))
+        .map(phone)
 }
 
 #[cfg(test)]
@@ -254,6 +311,54 @@ mod tests {
         );
     }
 
+    /// The readings [`DigitGroups::pick_end`](super::super::groups::DigitGroups::pick_end)
+    /// documents, each a regression found by the property test over touching items.
+    #[test]
+    fn runs_that_read_two_ways_read_as_documented() {
+        use Entity::{Card, Phone};
+        let cases: [(&str, &[(Entity, &str)]); 8] = [
+            (
+                "+63 100 000 0054 90000 00000",
+                &[(Phone, "+63 100 000 0054"), (Phone, "90000 00000")],
+            ),
+            (
+                "+852 100 000 00 001 (200) 200-0000",
+                &[(Phone, "+852 100 000 00"), (Phone, "001 (200) 200-0000")],
+            ),
+            (
+                "+7 100 000 0000 0052 (200) 200-0000",
+                &[(Phone, "+7 100 000 0000"), (Phone, "0052 (200) 200-0000")],
+            ),
+            (
+                "+43 10000 00301 (200) 200-0000",
+                &[(Phone, "+43 10000 00301"), (Phone, "(200) 200-0000")],
+            ),
+            (
+                "+65 100 000 00 007 200 200 0000 001 100 000 0000",
+                &[
+                    (Phone, "+65 100 000 00"),
+                    (Phone, "007 200 200 0000"),
+                    (Phone, "001 100 000 0000"),
+                ],
+            ),
+            (
+                "+71000000000 4000 0011 0000 0009",
+                &[(Phone, "+71000000000"), (Card, "4000 0011 0000 0009")],
+            ),
+            (
+                "+46 100 000 003 210-200-0000",
+                &[(Phone, "+46 100 000 003"), (Phone, "210-200-0000")],
+            ),
+            (
+                "5103 2348 3061 7189 001 (200) 200-0000",
+                &[(Card, "5103 2348 3061 7189"), (Phone, "001 (200) 200-0000")],
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(found(text), expected, "{text}");
+        }
+    }
+
     #[test]
     fn phones_in_other_scripts() {
         for phone in [
@@ -270,6 +375,23 @@ mod tests {
         // Inside a word or glued to a digit of another script: not a number of its own.
         assert_eq!(found("x٤٩١٥١٢٣٤٥٦٧٨٩"), []);
         assert_eq!(found("+٤٩ ١٥١ ٢٣٤٥٦٧٨٩٠١٢٣"), []);
+    }
+
+    #[test]
+    fn emails_are_found_wherever_their_at_sign_is() {
+        let long_local = format!("{}@example.org", "a".repeat(64));
+        let too_long_local = format!("{}@example.org", "a".repeat(65));
+        let text = format!(
+            "{} jo@example.org then {} and ana@example.org, {long_local} {too_long_local}",
+            "word ".repeat(40),
+            "more ".repeat(40)
+        );
+        let emails: Vec<&str> = found(&text).into_iter().map(|(_, s)| s).collect();
+        assert_eq!(
+            emails,
+            ["jo@example.org", "ana@example.org", long_local.as_str()]
+        );
+        assert_eq!(found("no address here, 1 2 3"), []);
     }
 
     #[test]

@@ -216,6 +216,11 @@ impl DigitGroups {
             .unwrap_or_default()
     }
 
+    /// How many digits were read.
+    pub(super) fn digit_count(&self) -> usize {
+        self.digit_count
+    }
+
     /// The value of digit `k` (0 past the end).
     pub(super) fn value(&self, k: usize) -> u8 {
         self.digits(self.digit_count).get(k).map_or(0, |d| d - b'0')
@@ -438,8 +443,9 @@ impl Pick {
     /// 2. the number fits its kind better when it ends here (in
     ///    `+63 100 000 0054 90000 00000` a 10-digit Philippine number and an Indian one, not
     ///    a 6-digit one and `0054 90000 00000`);
-    /// 3. the entity after it has more [`evidence`] (in `+71000000000 4000 0011 0000 0009`
-    ///    a Luhn-valid card rather than `0011 0000 0009`);
+    /// 3. the entity after it has more [`evidence`] (in `+852 100 000 00 001 (200) 200-0000`
+    ///    a `00` number after an 8-digit Hong Kong one, rather than an 11-digit one and a US
+    ///    number in national form);
     /// 4. the later end would leave a single digit (in `+49 151 23456789 1-415-555-0132`
     ///    the `1` goes with the US number).
     ///

@@ -5,7 +5,7 @@ use residency_core::numbering;
 
 use super::findings::Lookahead;
 use super::groups::{DigitGroups, Fit, Syntax, Trailing};
-use super::text::{Digits, digit_at};
+use super::text::{Digits, Separators, digit_at, separator_at};
 
 /// Digits of the shortest and the longest international number (calling code included).
 const INTERNATIONAL_DIGITS: std::ops::RangeInclusive<usize> = 7..=15;
@@ -30,6 +30,9 @@ const NATIONAL_ZERO_CODES: [u16; 5] = [39, 225, 242, 378, 379];
 /// calling code's plan (the national length of `residency-core`'s numbering plan).
 pub(super) fn international(text: &[u8], i: usize, lookahead: Lookahead) -> Option<usize> {
     let run = DigitGroups::read(text, i, Syntax::Phone { drop_trunk: true })?;
+    if run.digit_count() < *INTERNATIONAL_DIGITS.start() {
+        return None;
+    }
     let groups = run.groups();
     let first_group = groups.first().map_or(0, |g| usize::from(g.len));
     run.pick_end(text, lookahead, Trailing::Allowed, |k| {
@@ -88,6 +91,9 @@ fn plausible_international(digits: &[u8], layout: Layout) -> Option<Fit> {
     })
 }
 
+/// Digits of every national form the scanner knows.
+const NATIONAL_DIGITS: std::ops::RangeInclusive<usize> = 10..=12;
+
 /// Longest first group of a number in national form that goes on in more groups.
 const MAX_NATIONAL_FIRST_GROUP: usize = 5;
 /// Digits of a number in national form written in one piece (`9876543210`).
@@ -102,8 +108,8 @@ const TRUNK_ZERO_CODES: [&[u8]; 14] = [
 /// A number in national form starting at `i` (a digit at a word start, or `(`): returns its
 /// end.
 pub(super) fn national(text: &[u8], i: usize, lookahead: Lookahead) -> Option<usize> {
-    // Cheap pre-check: the national forms start with a group of one to five digits, or are
-    // ten digits in one piece.
+    // Cheap pre-check: the national forms start with a group of one to five digits and a
+    // separator before more digits, or with `(`, or are ten digits in one piece.
     let mut first_group = 0;
     let mut j = i;
     while let Some((_, len)) = digit_at(text, j, Digits::AnyScript) {
@@ -113,18 +119,32 @@ pub(super) fn national(text: &[u8], i: usize, lookahead: Lookahead) -> Option<us
             return None;
         }
     }
-    if first_group > MAX_NATIONAL_FIRST_GROUP && first_group != NATIONAL_WHOLE_DIGITS {
+    let goes_on = || {
+        separator_at(text, j, Separators::Phone)
+            .is_some_and(|len| digit_at(text, j + len, Digits::AnyScript).is_some())
+    };
+    let plausible_start = match first_group {
+        // `(` opens an area code.
+        0 => true,
+        NATIONAL_WHOLE_DIGITS => true,
+        n if n <= MAX_NATIONAL_FIRST_GROUP => goes_on(),
+        _ => false,
+    };
+    if !plausible_start {
         return None;
     }
     let run = DigitGroups::read(text, i, Syntax::Phone { drop_trunk: false })?;
+    if run.digit_count() < *NATIONAL_DIGITS.start() {
+        return None;
+    }
     let first_paren = run.groups().first().is_some_and(|g| g.parenthesized);
     run.pick_end(text, lookahead, Trailing::Refused, |k| {
         let groups = run.groups().get(..=k).unwrap_or_default();
+        let n = groups.last().map_or(0, |g| usize::from(g.digits_through));
         // Only the area code may be written in parentheses.
-        if groups.iter().skip(1).any(|g| g.parenthesized) {
+        if !NATIONAL_DIGITS.contains(&n) || groups.iter().skip(1).any(|g| g.parenthesized) {
             return None;
         }
-        let n = groups.last().map_or(0, |g| usize::from(g.digits_through));
         let lens = run.lens_through(k);
         national_grouping(lens.as_slice(), n, first_paren, |d| run.value(d)).then_some(Fit::Typical)
     })
