@@ -70,6 +70,11 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// A message id is a raw Cloud API message id, which holds a phone number: an archive
+    /// key takes its pseudonym ([`crate::key::is_raw_message_id`]).
+    #[error("message id is a raw whatsapp message id holding a phone number: pass its pseudonym")]
+    RawMessageId,
+
     /// A path segment (recipient pseudonym or region prefix) is not allowed in an archive key.
     #[error("{field} {reason}")]
     Segment {

@@ -5,12 +5,40 @@
 //!   `pii-mask`); something that looks like a raw phone number is refused.
 //! - The message id is escaped reversibly ([`escape_message_id`]): distinct ids always give
 //!   distinct keys, and no key contains `/`, `..`, `%` outside an escape, whitespace or a
-//!   control character, so a key never escapes its prefix.
+//!   control character, so a key never escapes its prefix. A raw Cloud API message id is
+//!   refused (see below).
 //! - The extension follows the MIME type ([`extension_for_mime`]), `bin` when unknown.
 //!
-//! Cloud API message ids (`wamid.…`) are base64 of a structure that can include the
-//! counterpart's `wa_id`, i.e. a phone number; escaping does not hide it. Callers who treat
-//! that as personal data pass a pseudonymized id instead (see the crate README).
+//! # Message ids
+//!
+//! A Cloud API message id (`wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRB…`) is base64 of a record
+//! that holds the user's phone number, and escaping does not hide it. An object key is seen
+//! by far more systems than the object (listings, access logs, URLs), so
+//! [`ArchiveKey::new`] refuses an id that [looks raw](is_raw_message_id) with
+//! [`Error::RawMessageId`], as [`Recipient`] refuses a raw phone number.
+//!
+//! Build the key from the id's pseudonym instead: `pii-mask`'s
+//! `PseudonymKey::pseudonymize_message_id` turns `wamid.HBgL…` into `wamid.` and 56 URL-safe
+//! base64 characters that decode to no ASCII byte. It is the function `pii-mask`'s `Masker`
+//! applies to every message id in its `pseudonym` and `strip` modes, so under one key the
+//! archive key, the masked webhook, and the message's statuses all name the same id. Store
+//! the same pseudonym in the [`ArchiveRecord`](crate::ArchiveRecord)'s `message_id`.
+//!
+//! ```
+//! use archive_hash::{ArchiveKey, Error};
+//!
+//! let recipient = "p1:k1:8f2a61c0d4".parse()?;
+//! let raw = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
+//! let err = ArchiveKey::new(None, 1_714_521_600, &recipient, raw, "image/png").unwrap_err();
+//! assert!(matches!(err, Error::RawMessageId));
+//! assert!(!err.to_string().contains("HBgL"));
+//!
+//! // pii_mask::PseudonymKey::pseudonymize_message_id(raw), under the operator's key:
+//! let pseudonym = "wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H";
+//! let key = ArchiveKey::new(None, 1_714_521_600, &recipient, pseudonym, "image/png")?;
+//! assert_eq!(key.message_id()?, pseudonym);
+//! # Ok::<(), archive_hash::Error>(())
+//! ```
 //!
 //! Keys are case-sensitive, as object stores (S3, GCS, Azure Blob) are; WhatsApp message ids
 //! are mixed-case base64, so do not store these keys on a case-insensitive file system.
@@ -156,6 +184,9 @@ pub struct ArchiveKey {
 
 impl ArchiveKey {
     /// Builds the key for a message at Unix time `timestamp` (seconds, UTC).
+    ///
+    /// `message_id` is the id's pseudonym: a raw Cloud API message id is refused with
+    /// [`Error::RawMessageId`] (see [Message ids](self#message-ids)).
     pub fn new(
         region: Option<&RegionPrefix>,
         timestamp: u64,
@@ -165,6 +196,9 @@ impl ArchiveKey {
     ) -> Result<Self, Error> {
         let (y, m, d) = civil_date(timestamp)?;
         let id = escape_message_id(message_id)?;
+        if is_raw_message_id(message_id) {
+            return Err(Error::RawMessageId);
+        }
         let mut key = String::with_capacity(64 + id.len() + recipient.0.len());
         if let Some(r) = region {
             key.push_str(&r.0);
@@ -217,6 +251,71 @@ impl serde::Serialize for ArchiveKey {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.key)
     }
+}
+
+/// Shortest run of ASCII digits that counts as a phone number inside a decoded id.
+const MIN_DIGIT_RUN: usize = 6;
+/// Shortest id body (after its prefix) that can hold such a run in base64.
+const MIN_ENCODED_RUN: usize = 8;
+/// Longest id prefix, in letters (`wamid` has five).
+const MAX_PREFIX_LETTERS: usize = 8;
+
+/// Whether `id` looks like a raw Cloud API message id (or call or group id): after an
+/// optional prefix of lowercase letters and a dot (`wamid.`), its base64 (standard or
+/// URL-safe, padded or not) decodes to a record with a run of six or more ASCII digits, as
+/// the phone number inside a real one is.
+///
+/// Pseudonyms made by `pii-mask` decode to no ASCII byte at all, and random ids such as
+/// WASender's (`3EB0C431C26A1916E6B4`) to no such run, so neither is taken for raw. Older
+/// id formats that hold the number in another encoding are not recognized: always key by
+/// the pseudonym.
+///
+/// ```
+/// use archive_hash::key::is_raw_message_id;
+///
+/// assert!(is_raw_message_id("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="));
+/// assert!(is_raw_message_id("HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA"));
+/// assert!(!is_raw_message_id("wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H"));
+/// assert!(!is_raw_message_id("3EB0C431C26A1916E6B4"));
+/// ```
+pub fn is_raw_message_id(id: &str) -> bool {
+    use base64::Engine;
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, CONFIG);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, CONFIG);
+
+    let letters = id.bytes().take_while(u8::is_ascii_lowercase).count();
+    let prefix = if (1..=MAX_PREFIX_LETTERS).contains(&letters)
+        && id.as_bytes().get(letters) == Some(&b'.')
+    {
+        letters + 1
+    } else {
+        0
+    };
+    let body = id.get(prefix..).unwrap_or_default().trim_end_matches('=');
+    // Only the base64 characters up to the first other one; a last character that makes no
+    // whole byte is left out.
+    let len = body
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_'))
+        .count();
+    let len = len - usize::from(len % 4 == 1);
+    let Some(body) = body.get(..len).filter(|b| b.len() >= MIN_ENCODED_RUN) else {
+        return false;
+    };
+    [STANDARD, URL_SAFE]
+        .iter()
+        .filter_map(|engine| engine.decode(body).ok())
+        .any(|decoded| {
+            decoded
+                .split(|b| !b.is_ascii_digit())
+                .any(|run| run.len() >= MIN_DIGIT_RUN)
+        })
 }
 
 fn is_plain(b: u8) -> bool {
@@ -426,6 +525,41 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains("4915"), "{e}");
+    }
+
+    #[test]
+    fn raw_message_ids_are_refused_and_pseudonyms_taken() {
+        for raw in [
+            "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+            "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA",
+            "wamid.HBgLMTQxMjU1NTA4MjkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=",
+            "wamid.HBgLMTIzNDU2Nzg5MA==",
+            "HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA",
+            // URL-safe, and junk after the base64 part.
+            "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA-_",
+            "wamid.HBgLMTIzNDU2Nzg5MA==.jpg",
+        ] {
+            assert!(is_raw_message_id(raw), "{raw}");
+            let e = ArchiveKey::new(None, 0, &rcpt(), raw, "image/png").unwrap_err();
+            assert!(matches!(e, Error::RawMessageId), "{raw}");
+            assert!(!e.to_string().contains("HBgL"), "{e}");
+        }
+        for fine in [
+            // Pseudonyms from pii-mask (every decoded byte is 0x80 or above).
+            "wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H",
+            "wamid.r7ep7Lbc2aeWmYLg74DlmZP2rNmy4tD7ppCo_u7QuMLNnb3XnpeE3ZHe",
+            // WASender ids, short and placeholder ids.
+            "3EB0C431C26A1916E6B4",
+            "BAE5A93B52084A3B",
+            "message-id-123",
+            "wamid.ID",
+            "wamid.A",
+            "m1",
+            "..",
+        ] {
+            assert!(!is_raw_message_id(fine), "{fine}");
+            assert!(ArchiveKey::new(None, 0, &rcpt(), fine, "image/png").is_ok());
+        }
     }
 
     #[test]

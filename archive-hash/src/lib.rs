@@ -15,7 +15,8 @@ pub use jcs::{
     TemplateSnapshot, canonicalize, canonicalize_serialize, canonicalize_to, format_number,
 };
 pub use key::{
-    ArchiveKey, Recipient, RegionPrefix, escape_message_id, extension_for_mime, unescape_message_id,
+    ArchiveKey, Recipient, RegionPrefix, escape_message_id, extension_for_mime, is_raw_message_id,
+    unescape_message_id,
 };
 pub use merkle::MerkleLog;
 pub use record::ArchiveRecord;

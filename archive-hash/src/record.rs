@@ -20,12 +20,12 @@ const MAX_EXACT: u64 = 1 << 53;
 /// use archive_hash::{ArchiveRecord, MerkleLog, RetentionClass, Sha256, UnixSeconds, Verification};
 ///
 /// let record = ArchiveRecord {
-///     message_id: "wamid.HBgLMTIzNDU2Nzg5MA==".into(),
+///     message_id: "wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H".into(),
 ///     template_snapshot: None,
 ///     media_sha256: Sha256::digest(b"media bytes"),
 ///     media_size: 11,
 ///     mime_type: "image/png".into(),
-///     object_key: "eu/archive/2024/05/01/p1:k1:8f2a/wamid.HBgLMTIzNDU2Nzg5MA==.png".into(),
+///     object_key: "eu/archive/2024/05/01/p1:k1:8f2a/wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H.png".into(),
 ///     archived_at: UnixSeconds::new(1_714_521_700),
 ///     retention_class: RetentionClass::Standard,
 ///     verification: Verification::Match,
@@ -38,7 +38,8 @@ const MAX_EXACT: u64 = 1 << 53;
 /// ```
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveRecord {
-    /// The provider's message id (`wamid.…` or WASender's id).
+    /// The message id, as in the object key: for the Cloud API, the id's pseudonym (a raw
+    /// `wamid.…` holds a phone number; see [`crate::key`]); WASender's random id as it is.
     pub message_id: String,
     /// The template snapshot id, for template messages.
     pub template_snapshot: Option<Sha256>,

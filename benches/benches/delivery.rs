@@ -64,7 +64,13 @@ fn deployment() -> Deployment {
         .holding([Regime::UsState]),
     ])
     .expect("a valid topology");
-    Deployment::new(Router::seed(), topology, DeliveryConfig::default()).expect("a deployment")
+    Deployment::new(
+        Router::seed(),
+        topology,
+        DeliveryConfig::default(),
+        failover_key(),
+    )
+    .expect("a deployment")
 }
 
 /// 1000 single-message POSTs across the four regions, routed once.
@@ -281,3 +287,8 @@ fn delivery(c: &mut Criterion) {
 
 criterion_group!(benches, delivery);
 criterion_main!(benches);
+
+/// The key of the failover masker in tests: every edge of a deployment shares one.
+fn failover_key() -> pii_mask::PseudonymKey {
+    pii_mask::PseudonymKey::new("fk1", &[7u8; 32]).expect("a valid key")
+}

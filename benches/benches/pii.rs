@@ -370,8 +370,8 @@ fn mask_group(c: &mut Criterion) {
     let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!").expect("valid key");
     let maskers = [
         ("ours-partial", Masker::partial()),
-        ("ours-pseudonym", Masker::pseudonym(key)),
-        ("ours-strip", Masker::strip()),
+        ("ours-pseudonym", Masker::pseudonym(key.clone())),
+        ("ours-strip", Masker::strip(key)),
     ];
     let mut g = c.benchmark_group("mask");
     g.throughput(Throughput::Elements(1));

@@ -27,9 +27,12 @@ pub enum Error {
     /// A masking mode name is not `partial`, `pseudonym` or `strip`.
     #[error("unknown masking mode: expected partial, pseudonym or strip")]
     UnknownMode,
-    /// Pseudonym mode was asked for without a key.
-    #[error("pseudonym mode needs a key")]
-    MissingKey,
+    /// Pseudonym or strip mode was asked for without a key.
+    #[error("{mode} mode needs a key")]
+    MissingKey {
+        /// The mode asked for.
+        mode: crate::Mode,
+    },
     /// The body is not JSON.
     #[error("payload is not valid json at line {line}, column {column}")]
     Json {

@@ -15,10 +15,11 @@
 //! ```
 //!
 //! ```
-//! use pii_mask::{Masker, Mode};
+//! use pii_mask::{Masker, Mode, PseudonymKey};
 //!
+//! let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!")?;
 //! let body = br#"{"event":"messages.upsert","data":{"key":{"id":"M1","remoteJid":"4915123456789@s.whatsapp.net"}}}"#;
-//! let masked = Masker::strip().mask_body(body)?;
+//! let masked = Masker::strip(key).mask_body(body)?;
 //! assert_eq!(masked.mode(), Mode::Strip);
 //! assert!(!String::from_utf8_lossy(masked.as_bytes()).contains("4915123456789"));
 //! assert_eq!(format!("{masked:?}"), format!("MaskedBody {{ mode: Strip, len: {} }}", masked.len()));
@@ -93,12 +94,17 @@ impl Masker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::PseudonymKey;
+
+    fn strip() -> Masker {
+        Masker::strip(PseudonymKey::new("k1", &[9u8; 32]).unwrap())
+    }
 
     const CLOUD: &[u8] = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"contacts":[{"profile":{"name":"Lena"},"wa_id":"4915112345678"}],"messages":[{"from":"4915112345678","id":"wamid.X","timestamp":"1","type":"text","text":{"body":"hallo"}}]}}]}]}"#;
 
     #[test]
     fn mask_body_matches_mask_and_records_the_mode() {
-        for masker in [Masker::strip(), Masker::partial()] {
+        for masker in [strip(), Masker::partial()] {
             let masked = masker.mask_body(CLOUD).unwrap();
             assert_eq!(masked.as_bytes(), masker.mask(CLOUD).unwrap().as_slice());
             assert_eq!(masked.mode(), masker.mode());
@@ -123,13 +129,13 @@ mod tests {
 
     #[test]
     fn bodies_that_are_not_webhooks_are_refused() {
-        let err = Masker::strip()
+        let err = strip()
             .mask_body(br#"{"from":"4915112345678"}"#)
             .unwrap_err();
         assert!(matches!(err, Error::Payload(_)));
         assert!(!err.to_string().contains("4915"));
         assert!(matches!(
-            Masker::strip().mask_body(b"{\"from\":"),
+            strip().mask_body(b"{\"from\":"),
             Err(Error::Json { .. } | Error::Payload(_))
         ));
     }

@@ -3,9 +3,9 @@
 //! [`Masker::mask`] parses a body, rewrites every personal-data field according to its
 //! [`Mode`], and serializes it back as compact JSON. The output has the same shape as the
 //! input: the same keys in the same order, the same JSON types (a string stays a string, a
-//! number a number), arrays of the same length. Fields that carry no personal data (message
-//! ids, timestamps, types, statuses, business ids, pricing, error codes) are left as they
-//! are, so the masked body still parses with `wa-payload` and still routes.
+//! number a number), arrays of the same length. Fields that carry no personal data
+//! (timestamps, types, statuses, business ids, pricing, error codes) are left as they are,
+//! so the masked body still parses with `wa-payload` and still routes.
 //!
 //! | field class | examples | `partial` | `pseudonym` | `strip` |
 //! | --- | --- | --- | --- | --- |
@@ -18,14 +18,34 @@
 //! | opaque | `ctwa_clid`, identity `hash`, `biz_opaque_callback_data`, `mediaKey`, `jpegThumbnail`, `sdp`, `qr` | `[REDACTED]` | `id_k1_…` | `""` |
 //! | URL | media `url`, `image_url`, `imgUrl`, `directPath`, `source_url` | `https://host/[REDACTED]` | same as partial | `""` |
 //! | coordinate | `latitude`, `longitude`, `degreesLatitude` | rounded to 0.1° | rounded to 0.1° | `0` |
+//! | message id | Cloud API message, status, echo and call `id`, `context.id`, reaction `message_id`, edit and revoke `original_message_id`, `group_id`, and any `wamid.…` in another field | kept | [pseudonym](crate::message_id) `wamid.…` of the same shape | same as pseudonym |
+//! | client message id | WASender `key.id` | kept | kept, unless a `wamid.…` or shaped like a phone number: then a [pseudonym](crate::message_id) | same as pseudonym |
 //!
 //! Numbers found in a phone, id, name or text field become `0`; booleans and nulls are kept.
 //!
+//! # Message ids
+//!
+//! A Cloud API message id is base64 of a record that holds the user's phone number, so
+//! [`Mode::Pseudonym`] and [`Mode::Strip`] replace every one with its keyed pseudonym
+//! ([`PseudonymKey::pseudonymize_message_id`]): the same id gives the same pseudonym under
+//! one key, so deduplication and the correlation of a message with its statuses, replies
+//! and reactions still work, and the pseudonym decodes to no phone number. That is why
+//! strip mode needs a key too. Use one key per deployment, kept as long as ids must match
+//! (Meta redelivers for up to 7 days): every node that masks a copy of the same webhook must
+//! produce the same ids. [`Mode::Partial`] keeps message ids as they are: its output is for
+//! the region's own logs, and holds the phone number inside each id.
+//!
+//! WASender message ids (`key.id`, such as `3EB0C431C26A1916E6B4`) are chosen at random by
+//! the sending client and hold no phone number or other identifier of a person, so they are
+//! kept in every mode and WASender bodies dedupe on them as before. As a safeguard, one that
+//! is a Cloud API id or is shaped like a phone number is pseudonymized like a Cloud API id.
+//!
 //! ```
-//! use pii_mask::{Masker, Mode};
+//! use pii_mask::{Masker, PseudonymKey};
 //!
 //! let body = br#"{"event":"messages.upsert","timestamp":1,"data":{"messages":{"key":{"id":"M1","fromMe":false,"remoteJid":"4915123456789@s.whatsapp.net"},"pushName":"Jo","message":{"conversation":"hi there"}}}}"#;
-//! let out = Masker::strip().mask(body)?;
+//! let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!")?;
+//! let out = Masker::strip(key).mask(body)?;
 //! assert_eq!(
 //!     String::from_utf8(out).unwrap(),
 //!     r#"{"event":"messages.upsert","timestamp":1,"data":{"messages":{"key":{"id":"M1","fromMe":false,"remoteJid":"49@s.whatsapp.net"},"pushName":"","message":{"conversation":""}}}}"#
@@ -41,21 +61,26 @@ use wa_payload::Provider;
 
 use crate::phone::{self, PhoneMask, STARS};
 use crate::pseudonym::Kind;
-use crate::{Error, PseudonymKey};
+use crate::{Error, PseudonymKey, message_id};
 
 /// What replaces the personal data of a masked payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Mode {
     /// For logs: phones keep a few digits (the seed's `4915****89`), everything else
-    /// personal is replaced by `[REDACTED]`. The default.
+    /// personal is replaced by `[REDACTED]`. Message ids are kept as they are, and a Cloud
+    /// API message id holds the user's phone number: keep this output in the region. The
+    /// default.
     #[default]
     Partial,
     /// For analytics: each value becomes its keyed [pseudonym](crate::pseudonym), so the
-    /// same person gets the same token across payloads under one key.
+    /// same person gets the same token across payloads under one key; message ids become
+    /// keyed [pseudonyms of the same shape](crate::message_id).
     Pseudonym,
     /// For failover into a region the data may not live in: personal fields are emptied,
-    /// and phone fields keep only their calling code.
+    /// phone fields keep only their calling code, and message ids become keyed
+    /// [pseudonyms of the same shape](crate::message_id), so the receiving region can
+    /// still deduplicate them. Needs a key for that.
     Strip,
 }
 
@@ -125,23 +150,38 @@ impl Masker {
         }
     }
 
-    /// A masker for failover ([`Mode::Strip`]).
-    pub fn strip() -> Self {
+    /// A masker for failover ([`Mode::Strip`]); `key` pseudonymizes message ids (see
+    /// [Message ids](self#message-ids)).
+    ///
+    /// The key must be the same on every node that may mask a copy of the same webhook, for
+    /// as long as the receiving region deduplicates ids. A caller that only needs ids to
+    /// match within one process (a one-off export, a CLI run) can draw a key at random; this
+    /// crate reads no random source itself.
+    pub fn strip(key: PseudonymKey) -> Self {
         Self {
             mode: Mode::Strip,
-            key: None,
+            key: Some(key),
             phone: PhoneMask::SEED,
         }
     }
 
-    /// A masker in `mode`; [`Mode::Pseudonym`] needs a key ([`Error::MissingKey`]), the
-    /// other modes ignore it.
+    /// A masker in `mode`; [`Mode::Pseudonym`] and [`Mode::Strip`] need a key
+    /// ([`Error::MissingKey`]), [`Mode::Partial`] ignores it.
+    ///
+    /// ```
+    /// use pii_mask::{Error, Masker, Mode};
+    ///
+    /// let err = Masker::new(Mode::Strip, None).unwrap_err();
+    /// assert!(matches!(err, Error::MissingKey { mode: Mode::Strip }));
+    /// assert_eq!(err.to_string(), "strip mode needs a key");
+    /// assert!(Masker::new(Mode::Partial, None).is_ok());
+    /// ```
     pub fn new(mode: Mode, key: Option<PseudonymKey>) -> Result<Self, Error> {
         match (mode, key) {
             (Mode::Pseudonym, Some(key)) => Ok(Self::pseudonym(key)),
-            (Mode::Pseudonym, None) => Err(Error::MissingKey),
+            (Mode::Strip, Some(key)) => Ok(Self::strip(key)),
+            (Mode::Pseudonym | Mode::Strip, None) => Err(Error::MissingKey { mode }),
             (Mode::Partial, _) => Ok(Self::partial()),
-            (Mode::Strip, _) => Ok(Self::strip()),
         }
     }
 
@@ -224,10 +264,18 @@ impl Masker {
 
     fn string(&self, class: Class, s: &str) -> Option<String> {
         Some(match class {
-            Class::Keep => return None,
+            Class::Keep => return self.message_ids_within(s),
             Class::MaybeAddress => {
                 if s.contains('@') || looks_like_phone(s) {
                     self.address(s)
+                } else {
+                    return self.message_ids_within(s);
+                }
+            }
+            Class::MessageId => self.message_id(s)?,
+            Class::ClientMessageId => {
+                if s.starts_with(message_id::CLOUD_API_PREFIX) || looks_like_phone(s) {
+                    self.message_id(s)?
                 } else {
                     return None;
                 }
@@ -247,6 +295,9 @@ impl Masker {
     fn number(&self, class: Class, n: &serde_json::Number) -> Option<serde_json::Number> {
         match class {
             Class::Keep | Class::MaybeAddress => None,
+            // Ids are strings: a number where one belongs is kept where ids are kept, and
+            // zeroed otherwise.
+            Class::MessageId | Class::ClientMessageId if self.mode == Mode::Partial => None,
             Class::Coord => {
                 let x = n.as_f64()?;
                 let coarse = match self.mode {
@@ -326,6 +377,27 @@ impl Masker {
         }
     }
 
+    /// A message id: kept in partial mode (`None`), its keyed pseudonym otherwise.
+    fn message_id(&self, s: &str) -> Option<String> {
+        match (self.mode, &self.key) {
+            (Mode::Partial, _) => None,
+            (Mode::Pseudonym | Mode::Strip, Some(key)) => {
+                Some(key.pseudonymize_message_id(s).into_string())
+            }
+            // Unreachable by construction (these modes always have a key); empty it anyway.
+            (Mode::Pseudonym | Mode::Strip, None) => Some(String::new()),
+        }
+    }
+
+    /// `s` with every Cloud API message id inside it pseudonymized, outside partial mode;
+    /// `None` when nothing changes.
+    fn message_ids_within(&self, s: &str) -> Option<String> {
+        match (self.mode, &self.key) {
+            (Mode::Pseudonym | Mode::Strip, Some(key)) => message_id::replace_within(s, key),
+            _ => None,
+        }
+    }
+
     fn token(&self, kind: Kind, s: &str) -> String {
         match &self.key {
             Some(key) => key.pseudonymize(kind, s).into_string(),
@@ -400,6 +472,10 @@ enum Class {
     Url,
     /// A latitude or longitude.
     Coord,
+    /// A Cloud API message, call or group id: base64 of a record that holds a phone number.
+    MessageId,
+    /// A WASender message id (`key.id`): random, chosen by the sending client.
+    ClientMessageId,
 }
 
 /// The field rules: the class of `key` under `parent`.
@@ -433,11 +509,22 @@ fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
         | "phoneNumber" => Class::Phone,
         "id" => match (ctx.provider, parent) {
             (Provider::CloudApi, Some("threads")) => Class::Phone,
+            // Messages (history threads' too), statuses, replies, echoes and calls.
+            (
+                Provider::CloudApi,
+                Some("messages" | "statuses" | "context" | "message_echoes" | "calls"),
+            ) => Class::MessageId,
             (Provider::CloudApi, _) => Class::Keep,
-            (Provider::Wasender, Some("key")) => Class::Keep,
+            (Provider::Wasender, Some("key")) => Class::ClientMessageId,
             // WASender, and any provider a later version adds: an id may be an address.
             (_, _) => Class::MaybeAddress,
         },
+        // Reactions' `message_id`, edits' and revokes' `original_message_id`.
+        k if k == "message_id" || k.ends_with("_message_id") => match ctx.provider {
+            Provider::CloudApi => Class::MessageId,
+            _ => Class::ClientMessageId,
+        },
+        "group_id" if ctx.provider == Provider::CloudApi => Class::MessageId,
         k if k.ends_with("user_id") => Class::UserId,
         // Names.
         "name" if parent == Some("location") => Class::Text,
@@ -524,9 +611,13 @@ mod tests {
         assert!(out.contains(r#""id":"wamid.X","timestamp":"1744344496","type":"location""#));
     }
 
+    fn key() -> PseudonymKey {
+        PseudonymKey::new("k1", b"secret").unwrap()
+    }
+
     #[test]
     fn strip_mode_keeps_calling_codes_and_country_prefixes() {
-        let out = masked(&Masker::strip(), CLOUD);
+        let out = masked(&Masker::strip(key()), CLOUD);
         assert!(out.contains(r#""wa_id":"1""#), "{out}");
         assert!(out.contains(r#""user_id":"US.""#));
         assert!(out.contains(r#""name":"""#));
@@ -537,9 +628,11 @@ mod tests {
     fn pseudonym_mode_needs_a_key_and_is_stable() {
         assert!(matches!(
             Masker::new(Mode::Pseudonym, None),
-            Err(Error::MissingKey)
+            Err(Error::MissingKey {
+                mode: Mode::Pseudonym
+            })
         ));
-        let key = PseudonymKey::new("k1", b"secret").unwrap();
+        let key = key();
         let m = Masker::new(Mode::Pseudonym, Some(key.clone())).unwrap();
         let out = masked(&m, CLOUD);
         let token = key.pseudonymize(Kind::Phone, "16505551234");
@@ -558,15 +651,94 @@ mod tests {
         );
         let body = r#"{"event":"messages.upsert","data":{"key":{"id":"M","remoteJid":"120363041234567890@g.us","participant":"4915123456789@s.whatsapp.net"}}}"#;
         assert_eq!(
-            masked(&Masker::strip(), body),
+            masked(&Masker::strip(key()), body),
             r#"{"event":"messages.upsert","data":{"key":{"id":"M","remoteJid":"@g.us","participant":"49@s.whatsapp.net"}}}"#
         );
         assert!(masked(&Masker::partial(), body).contains(r#""remoteJid":"****90@g.us""#));
         let body = r#"{"event":"chats.delete","data":["4915123456789","MSG1"]}"#;
         assert_eq!(
-            masked(&Masker::strip(), body),
+            masked(&Masker::strip(key()), body),
             r#"{"event":"chats.delete","data":["49","MSG1"]}"#
         );
+    }
+
+    /// A message, a reply to it, a reaction, an edit, and a failed status of it whose error
+    /// text quotes the id: every id of one message, wherever it appears.
+    const IDS: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"2"},"messages":[{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","timestamp":"1","type":"text","text":{"body":"hi"}},{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUNCNjk5RDUwNUZGMUZEM0VBRAA=","timestamp":"2","type":"text","text":{"body":"re"},"context":{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA="}},{"from":"16505551234","id":"wamid.R","timestamp":"3","type":"reaction","reaction":{"message_id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","emoji":"x"}},{"from":"16505551234","id":"wamid.E","timestamp":"4","type":"edit","edit":{"original_message_id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","message":{"type":"text","text":{"body":"hi!"}}}}],"statuses":[{"id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","status":"failed","timestamp":"5","recipient_id":"16505551234","errors":[{"code":131026,"title":"Message undeliverable","message":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA= was not delivered"}]}]}}]}]}"#;
+    const FIRST_ID: &str = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
+
+    #[test]
+    fn message_ids_become_one_pseudonym_each_in_pseudonym_and_strip_modes() {
+        let pseudonym = key().pseudonymize_message_id(FIRST_ID);
+        for masker in [Masker::pseudonym(key()), Masker::strip(key())] {
+            let out = masked(&masker, IDS);
+            assert!(!out.contains("HBgL"), "{}: {out}", masker.mode());
+            // The message, the reply's context, the reaction, the edit, the status and the
+            // error text all name the same pseudonym, so they still correlate.
+            assert_eq!(out.matches(pseudonym.as_str()).count(), 6, "{out}");
+            let v: Value = serde_json::from_str(&out).unwrap();
+            let value = &v["entry"][0]["changes"][0]["value"];
+            assert_eq!(value["messages"][0]["id"], pseudonym.as_str());
+            assert_eq!(value["statuses"][0]["id"], pseudonym.as_str());
+            assert_eq!(
+                value["statuses"][0]["errors"][0]["message"],
+                format!("{pseudonym} was not delivered")
+            );
+            // Another id gets another pseudonym.
+            assert_ne!(value["messages"][1]["id"], pseudonym.as_str());
+            assert!(
+                value["messages"][1]["id"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("wamid.")
+            );
+        }
+    }
+
+    #[test]
+    fn partial_mode_keeps_message_ids() {
+        let out = masked(&Masker::partial(), IDS);
+        assert_eq!(out.matches(FIRST_ID).count(), 6, "{out}");
+    }
+
+    #[test]
+    fn a_message_and_its_status_correlate_across_bodies() {
+        let status = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"2"},"statuses":[{"id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","status":"read","timestamp":"9","recipient_id":"16505551234"}]}}]}]}"#;
+        let m = Masker::strip(key());
+        let message: Value = serde_json::from_str(&masked(&m, IDS)).unwrap();
+        let status: Value = serde_json::from_str(&masked(&m, status)).unwrap();
+        let value = |v: &Value| v["entry"][0]["changes"][0]["value"].clone();
+        assert_eq!(
+            value(&message)["messages"][0]["id"],
+            value(&status)["statuses"][0]["id"]
+        );
+    }
+
+    #[test]
+    fn wasender_message_ids_are_kept_unless_they_hold_a_number() {
+        let body = |id: &str| {
+            format!(
+                r#"{{"event":"messages.update","data":{{"key":{{"id":"{id}","remoteJid":"4915123456789@s.whatsapp.net","fromMe":false}},"update":{{"status":3}}}}}}"#
+            )
+        };
+        for m in [
+            Masker::partial(),
+            Masker::pseudonym(key()),
+            Masker::strip(key()),
+        ] {
+            assert!(
+                masked(&m, &body("3EB0C431C26A1916E6B4"))
+                    .contains(r#""id":"3EB0C431C26A1916E6B4""#)
+            );
+        }
+        for id in ["4915123456789", FIRST_ID] {
+            let pseudonym = key().pseudonymize_message_id(id);
+            for m in [Masker::pseudonym(key()), Masker::strip(key())] {
+                let out = masked(&m, &body(id));
+                assert!(out.contains(&format!(r#""id":"{pseudonym}""#)), "{out}");
+            }
+            assert!(masked(&Masker::partial(), &body(id)).contains(id));
+        }
     }
 
     #[test]

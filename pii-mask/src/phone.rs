@@ -1,8 +1,9 @@
 //! Phone-number masking for logs: the seed format, configurable prefix and suffix, and a
 //! calling-code-only variant.
 //!
-//! Masks work on the digits of the number (`+`, spaces and dashes are dropped) and print a
-//! fixed `****` in the middle, so the mask does not give the number's length away either.
+//! Masks work on the digits of the number (`+`, spaces and dashes are dropped; digits of
+//! other scripts count as their [value](decimal_digit)) and print a fixed `****` in the
+//! middle, so the mask does not give the number's length away either.
 //! Whatever the configuration, a mask never shows more than half of the digits, and numbers
 //! with fewer than [`MIN_PARTIAL_DIGITS`] digits (short codes, placeholders, garbage) are
 //! masked completely.
@@ -71,7 +72,8 @@ impl PhoneMask {
 
     /// The masked form of `raw`: kept leading digits, `****`, kept trailing digits.
     ///
-    /// Only ASCII digits of `raw` count; everything else is dropped.
+    /// Only the digits of `raw` count (other scripts as [`decimal_digit`] reads them); everything
+    /// else is dropped.
     pub fn mask(&self, raw: &str) -> String {
         let digits = Digits::of(raw);
         let d = digits.as_bytes();
@@ -121,7 +123,36 @@ pub fn mask_to_calling_code(raw: &str) -> String {
     }
 }
 
-/// The ASCII digits of a raw number, without an international `00` prefix.
+/// The value of a decimal digit in ASCII or one of the other scripts phone numbers are
+/// written in: Arabic-Indic (`٠`..`٩`), Extended Arabic-Indic as used for Persian and Urdu
+/// (`۰`..`۹`), Devanagari (`०`..`९`) and fullwidth (`０`..`９`), as libphonenumber normalizes
+/// them.
+///
+/// ```
+/// use pii_mask::phone::decimal_digit;
+///
+/// assert_eq!(decimal_digit('7'), Some(7));
+/// assert_eq!(decimal_digit('٧'), Some(7));
+/// assert_eq!(decimal_digit('۷'), Some(7));
+/// assert_eq!(decimal_digit('७'), Some(7));
+/// assert_eq!(decimal_digit('７'), Some(7));
+/// assert_eq!(decimal_digit('x'), None);
+/// ```
+pub fn decimal_digit(c: char) -> Option<u8> {
+    let zero = match c {
+        '0'..='9' => '0',
+        '\u{660}'..='\u{669}' => '\u{660}',
+        '\u{6f0}'..='\u{6f9}' => '\u{6f0}',
+        '\u{966}'..='\u{96f}' => '\u{966}',
+        '\u{ff10}'..='\u{ff19}' => '\u{ff10}',
+        _ => return None,
+    };
+    // Each block is ten consecutive code points, so the difference is 0 to 9.
+    u8::try_from(u32::from(c) - u32::from(zero)).ok()
+}
+
+/// The digits of a raw number as ASCII (other scripts normalized by [`decimal_digit`]),
+/// without an international `00` prefix.
 struct Digits {
     buf: [u8; MAX_DIGITS + 1],
     len: usize,
@@ -133,12 +164,21 @@ impl Digits {
             buf: [0; MAX_DIGITS + 1],
             len: 0,
         };
-        let trimmed = raw.trim_start();
-        let rest = trimmed.strip_prefix("00").unwrap_or(trimmed);
-        for b in rest.bytes().filter(u8::is_ascii_digit) {
+        let mut digits = raw.chars().filter_map(decimal_digit).peekable();
+        // An international `00` prefix is dropped when the number starts with it.
+        let starts_with_zeros = raw
+            .trim_start()
+            .chars()
+            .take(2)
+            .map(decimal_digit)
+            .eq([Some(0), Some(0)]);
+        if starts_with_zeros {
+            digits.nth(1);
+        }
+        for d in digits {
             match out.buf.get_mut(out.len) {
                 Some(slot) => {
-                    *slot = b;
+                    *slot = b'0' + d;
                     out.len += 1;
                 }
                 // Longer than any phone number: report it as too long.
@@ -187,6 +227,17 @@ mod tests {
             assert_eq!(PhoneMask::SEED.mask(raw), "****", "{raw}");
         }
         assert_eq!(PhoneMask::SEED.mask(&"9".repeat(40)), "****");
+    }
+
+    #[test]
+    fn digits_of_other_scripts_count_as_digits() {
+        assert_eq!(PhoneMask::SEED.mask("+٤٩ ١٥١ ٢٣٤٥٦٧٨٩"), "4915****89");
+        assert_eq!(PhoneMask::SEED.mask("۰۰۴۹۱۵۱۲۳۴۵۶۷۸۹"), "4915****89");
+        assert_eq!(
+            PhoneMask::SEED.mask("＋４９ １５１ ２３４５６７８９"),
+            "4915****89"
+        );
+        assert_eq!(mask_to_calling_code("+९१ ९८७६५ ४३२१०"), "+91 ****");
     }
 
     #[test]

@@ -6,10 +6,11 @@
 //!
 //! - **Domain separation.** The kind is inside the MAC input, so a phone number and a user
 //!   id that happen to share their text get unrelated tokens.
-//! - **Normalization.** Phone numbers are reduced to their ASCII digits first, so
-//!   `+49 151 2345-6789` and `4915123456789` get the same token (an international `00`
-//!   prefix is not removed: pass E.164 digits, as both providers send them). Other kinds
-//!   are taken as they are.
+//! - **Normalization.** Phone numbers are reduced to their digits first, as ASCII (digits of
+//!   other scripts, such as `٤٩١٥١`, count as their [value](crate::phone::decimal_digit)),
+//!   so `+49 151 2345-6789`, `+٤٩ ١٥١ ٢٣٤٥-٦٧٨٩` and `4915123456789` get the same token (an
+//!   international `00` prefix is not removed: pass E.164 digits, as both providers send
+//!   them). Other kinds are taken as they are.
 //! - **Collisions.** With 64-bit tags, the chance that any two of `n` distinct values share
 //!   a token is about `n² / 2⁶⁵`: 3 × 10⁻⁸ for a million values, 3 × 10⁻⁴ for a hundred
 //!   million. Joins over sets of that size stay exact in practice.
@@ -21,10 +22,11 @@ use std::fmt;
 use hmac::Mac;
 
 use crate::PseudonymKey;
-use crate::key::push_hex;
+use crate::key::{HmacSha256, push_hex};
+use crate::phone::decimal_digit;
 
 /// Domain separation prefix of every MAC input.
-const DOMAIN: &[u8] = b"pii-mask/v1\0";
+pub(crate) const DOMAIN: &[u8] = b"pii-mask/v1\0";
 
 /// Number of MAC bytes kept in a token (64 bits, 16 hex digits).
 pub const TAG_BYTES: usize = 8;
@@ -89,14 +91,19 @@ impl Kind {
     }
 }
 
-/// A pseudonym token such as `ph_k1_3f9a0c1d2e4b5a69`.
+/// A pseudonym: a token such as `ph_k1_3f9a0c1d2e4b5a69`, or a message id in the shape of
+/// one ([`PseudonymKey::pseudonymize_message_id`]).
 ///
-/// A token is not personal data on its own, but it is linkable under one key by design, so
-/// it still counts as pseudonymous (not anonymous) data under GDPR.
+/// A pseudonym is not personal data on its own, but it is linkable under one key by design,
+/// so it still counts as pseudonymous (not anonymous) data under GDPR.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Pseudonym(String);
 
 impl Pseudonym {
+    pub(crate) fn new(text: String) -> Self {
+        Self(text)
+    }
+
     /// The token text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -146,7 +153,7 @@ impl PseudonymKey {
         for b in tag {
             push_hex(&mut out, b);
         }
-        Pseudonym(out)
+        Pseudonym::new(out)
     }
 
     /// The truncated MAC of `value` as a `kind` (phones normalized to digits).
@@ -156,10 +163,7 @@ impl PseudonymKey {
         mac.update(kind.domain());
         mac.update(b"\0");
         if kind == Kind::Phone {
-            // Feed the digits in runs, without allocating.
-            for run in value.split(|b| !b.is_ascii_digit()) {
-                mac.update(run);
-            }
+            feed_phone_digits(&mut mac, value);
         } else {
             mac.update(value);
         }
@@ -170,6 +174,32 @@ impl PseudonymKey {
         }
         out
     }
+}
+
+/// Feeds the digits of a phone number, in order and as ASCII (digits of other scripts
+/// normalized by [`decimal_digit`]), without allocating.
+fn feed_phone_digits(mac: &mut HmacSha256, value: &[u8]) {
+    if value.is_ascii() {
+        for run in value.split(|b| !b.is_ascii_digit()) {
+            mac.update(run);
+        }
+        return;
+    }
+    let mut buf = [0u8; 32];
+    let mut len = 0;
+    for c in String::from_utf8_lossy(value).chars() {
+        if let Some(d) = decimal_digit(c) {
+            if let Some(slot) = buf.get_mut(len) {
+                *slot = b'0' + d;
+                len += 1;
+            } else {
+                mac.update(&buf);
+                buf[0] = b'0' + d;
+                len = 1;
+            }
+        }
+    }
+    mac.update(buf.get(..len).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -194,6 +224,32 @@ mod tests {
         assert_eq!(
             k.pseudonymize(Kind::Phone, "+49 151 1234567").as_str(),
             format!("ph_k1_{hex}")
+        );
+    }
+
+    #[test]
+    fn phones_get_one_token_whatever_their_script() {
+        let k = key("k1", b"key");
+        let ascii = k.pseudonymize(Kind::Phone, "+49 151 23456789");
+        for other in [
+            "+٤٩ ١٥١ ٢٣٤٥٦٧٨٩",
+            "+۴۹ ۱۵۱ ۲۳۴۵۶۷۸۹",
+            "+४९ १५१ २३४५६७८९",
+            "＋４９ １５１ ２３４５６７８９",
+            "+49 151 २३४५६७८९",
+        ] {
+            assert_eq!(k.pseudonymize(Kind::Phone, other), ascii, "{other}");
+        }
+        // Long inputs cross the buffer without losing or reordering a digit.
+        let long_arabic: String = "٠١٢٣٤٥٦٧٨٩".repeat(5);
+        let long_ascii = "0123456789".repeat(5);
+        assert_eq!(
+            k.pseudonymize(Kind::Phone, &long_arabic),
+            k.pseudonymize(Kind::Phone, &long_ascii)
+        );
+        assert_ne!(
+            k.pseudonymize(Kind::Phone, "+49 151 23456789"),
+            k.pseudonymize(Kind::Phone, "+49 151 23456798")
         );
     }
 

@@ -11,6 +11,11 @@
 //!   `masked_sender`, `message_type`), one JSON line per item, with the sender masked by a
 //!   [`PhoneMask`]. It is masked, not anonymous: keep it in the region's logs.
 //!
+//! Neither carries a message id: a Cloud API message id holds the user's phone number (see
+//! [`message_id`](crate::message_id)). Where a log line must name its message, add the id's
+//! pseudonym ([`PseudonymKey::pseudonymize_message_id`](crate::PseudonymKey::pseudonymize_message_id)),
+//! which still correlates the message with its statuses.
+//!
 //! ```
 //! use pii_mask::record;
 //! use residency_core::Policy;
@@ -441,6 +446,32 @@ mod tests {
             log[0].to_json_line(),
             r#"{"event":"event","timestamp":1747775431,"masked_sender":"4915****89","message_type":null}"#
         );
+    }
+
+    /// Message ids, and values shaped like them in any field the records read, never reach
+    /// a record or a log line.
+    #[test]
+    fn no_message_id_reaches_a_record_or_a_log_line() {
+        const ID: &str = "HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
+        let body = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","time":1700000000,"changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"1","phone_number_id":"2"}},"contacts":[{{"wa_id":"16505551234","user_id":"US.wamid.{ID}"}}],"messages":[{{"from":"16505551234","from_user_id":"US.wamid.{ID}","id":"wamid.{ID}","timestamp":"1700000001","type":"wamid.{ID}","context":{{"id":"wamid.{ID}"}}}}],"statuses":[{{"id":"wamid.{ID}","status":"wamid.{ID}","timestamp":"1700000002","recipient_id":"wamid.{ID}","pricing":{{"category":"wamid.{ID}"}},"errors":[{{"code":"wamid.{ID}","title":"wamid.{ID}"}}]}}]}}}}]}}]}}"#
+        );
+        let records = anonymize(body.as_bytes(), Policy::seed()).unwrap();
+        assert_eq!(records.len(), 2);
+        let json = serde_json::to_string(&records).unwrap();
+        let lines: Vec<String> = log_entries(body.as_bytes(), &PhoneMask::SEED)
+            .unwrap()
+            .iter()
+            .map(LogEntry::to_json_line)
+            .collect();
+        for out in lines.iter().chain([&json]) {
+            assert!(!out.contains("wamid"), "{out}");
+            assert!(!out.contains(&ID[..8]), "{out}");
+        }
+        assert_eq!(records[0].message_type, Some("other"));
+        assert_eq!(records[1].status, Some("other"));
+        assert_eq!(records[1].pricing_category, Some("other"));
+        assert_eq!(records[1].error_code, None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use pii_mask::Masker;
+use pii_mask::{Masker, PseudonymKey};
 use residency_core::attribution::{Attribution, Basis};
 use residency_core::numbering::CallingCode;
 use residency_core::route::{Decision, Router};
@@ -182,7 +182,7 @@ pub struct Uncovered {
 ///     region(Region::INDIA, "http://in-1/ingest")?.holding([Regime::Dpdp]),
 ///     region(Region::US, "http://us-1/ingest")?.holding([Regime::UsState]),
 /// ])?;
-/// let deployment = Deployment::new(Router::seed(), topology, DeliveryConfig::default())?;
+/// let deployment = Deployment::new(Router::seed(), topology, DeliveryConfig::default(), pii_mask::PseudonymKey::new("fk1", &[7u8; 32]).unwrap())?;
 /// // The seed policy sends Russia, China, Indonesia, Vietnam and Kenya to US, which does not
 /// // hold their regimes: the service learns it at start-up.
 /// let mut gaps: Vec<_> = deployment.uncovered().iter().map(|u| u.country.as_str()).collect();
@@ -192,7 +192,7 @@ pub struct Uncovered {
 /// // A topology that misses a region of the policy is refused.
 /// let partial = Topology::new(vec![region(Region::US, "http://us-1/ingest")?])?;
 /// assert!(matches!(
-///     Deployment::new(Router::seed(), partial, DeliveryConfig::default()),
+///     Deployment::new(Router::seed(), partial, DeliveryConfig::default(), pii_mask::PseudonymKey::new("fk1", &[7u8; 32]).unwrap()),
 ///     Err(DeliveryError::RegionWithoutTopology { .. })
 /// ));
 /// # Ok::<(), DeliveryError>(())
@@ -210,7 +210,9 @@ pub struct Deployment {
 
 impl Deployment {
     /// Checks `router`'s policy against `topology` and `config`, and lists the uncovered
-    /// countries. The failover masker is [`Masker::strip`].
+    /// countries. The failover masker is [`Masker::strip`] under `failover_key`, which
+    /// pseudonymizes message ids: every edge of a deployment must use the same key, so a
+    /// masked copy's ids match across edges and redeliveries.
     ///
     /// # Errors
     /// [`DeliveryError::RegionWithoutTopology`] for a region the policy routes to that the
@@ -220,6 +222,7 @@ impl Deployment {
         router: Router,
         topology: Topology,
         config: DeliveryConfig,
+        failover_key: PseudonymKey,
     ) -> Result<Self, DeliveryError> {
         config.validate()?;
         for region in router.policy().regions() {
@@ -239,7 +242,7 @@ impl Deployment {
             router,
             topology,
             config,
-            masker: Masker::strip(),
+            masker: Masker::strip(failover_key),
             uncovered,
             unheld_localised,
         })
@@ -386,6 +389,11 @@ fn uncovered(router: &Router, topology: &Topology) -> Vec<Uncovered> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The key of the failover masker in tests: every edge of a deployment shares one.
+    fn failover_key() -> pii_mask::PseudonymKey {
+        pii_mask::PseudonymKey::new("fk1", &[7u8; 32]).expect("a valid key")
+    }
     use crate::{CrossBorder, RegionTopology};
     use residency_core::Policy;
 
@@ -408,6 +416,7 @@ mod tests {
             Router::seed(),
             seed_topology(&[]),
             DeliveryConfig::default(),
+            failover_key(),
         )
         .unwrap();
         let got: Vec<(&str, Regime, &str)> = d
@@ -427,7 +436,13 @@ mod tests {
         );
         // Conditional localisation read as soft: only Russia remains.
         let soft = seed_topology(&[]).conditional_localisation_is_hard(false);
-        let d = Deployment::new(Router::seed(), soft, DeliveryConfig::default()).unwrap();
+        let d = Deployment::new(
+            Router::seed(),
+            soft,
+            DeliveryConfig::default(),
+            failover_key(),
+        )
+        .unwrap();
         assert_eq!(d.uncovered().len(), 1);
         // A topology where US holds them all covers the policy.
         let all = [
@@ -441,6 +456,7 @@ mod tests {
             Router::seed(),
             seed_topology(&all),
             DeliveryConfig::default(),
+            failover_key(),
         )
         .unwrap();
         assert!(d.uncovered().is_empty());
@@ -473,6 +489,7 @@ mod tests {
             Router::new(policy),
             topology.clone(),
             DeliveryConfig::default(),
+            failover_key(),
         )
         .unwrap();
         assert_eq!(
@@ -487,7 +504,13 @@ mod tests {
             .regime(Regime::Russia152Fz, ru)
             .build()
             .unwrap();
-        let d = Deployment::new(Router::new(policy), topology, DeliveryConfig::default()).unwrap();
+        let d = Deployment::new(
+            Router::new(policy),
+            topology,
+            DeliveryConfig::default(),
+            failover_key(),
+        )
+        .unwrap();
         assert!(d.uncovered().is_empty());
     }
 
@@ -498,12 +521,23 @@ mod tests {
             RegionTopology::new(Region::EU, ["eu-1"]).unwrap(),
         ])
         .unwrap();
-        let err = Deployment::new(Router::seed(), partial, DeliveryConfig::default()).unwrap_err();
+        let err = Deployment::new(
+            Router::seed(),
+            partial,
+            DeliveryConfig::default(),
+            failover_key(),
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "policy region INDIA has no topology");
         let slow_breaker = DeliveryConfig::default()
             .with_health(HealthConfig::default().with_cooldown(Duration::from_secs(30)));
         assert!(matches!(
-            Deployment::new(Router::seed(), seed_topology(&[]), slow_breaker),
+            Deployment::new(
+                Router::seed(),
+                seed_topology(&[]),
+                slow_breaker,
+                failover_key()
+            ),
             Err(DeliveryError::InvalidConfig {
                 field: "health.cooldown"
             })
@@ -516,7 +550,7 @@ mod tests {
             ),
         ] {
             assert!(matches!(
-                Deployment::new(Router::seed(), seed_topology(&[]), config),
+                Deployment::new(Router::seed(), seed_topology(&[]), config, failover_key()),
                 Err(DeliveryError::InvalidConfig { field: f }) if f == field
             ));
         }

@@ -5,8 +5,10 @@
 //!
 //! The manifests carry what a webhook would: message id, UTC timestamp, MIME type, the
 //! provider's `sha256` (base64 or hex), the size, and a **precomputed recipient pseudonym**
-//! (`p1:k1:…`) standing in for what `pii-mask` computes from the recipient's number. No
-//! personal data is involved: the samples are composed for the demo.
+//! (`p1:k1:…`) standing in for what `pii-mask` computes from the recipient's number. The
+//! message id is a raw Cloud API id, which holds a phone number, so archive keys refuse it:
+//! the demo keys and records each object by the id's `pii-mask` pseudonym, as a regional
+//! node does. No personal data is involved: the samples are composed for the demo.
 
 use std::io::{self, Write};
 use std::time::Duration;
@@ -16,6 +18,7 @@ use archive_hash::{
     ArchiveKey, ArchiveRecord, ExpectedChecksum, Hasher, MerkleLog, Recipient, RegionPrefix,
     RetentionClass, RetentionRules, TemplateSnapshot, UnixSeconds,
 };
+use pii_mask::PseudonymKey;
 use serde::Deserialize;
 
 /// One bundled media sample: its manifest and its bytes.
@@ -63,6 +66,10 @@ struct Manifest {
     template: Option<serde_json::Value>,
 }
 
+/// The demo's pseudonym key. A deployment reads its own secret from its configuration and
+/// uses the same key as the masker of its webhooks, so ids match.
+const DEMO_KEY_SECRET: &[u8] = b"demo key: not a secret, 32 bytes";
+
 /// Seconds between the message time and the (fixed) archive time, so the output is
 /// reproducible: the demo reads no clock.
 const ARCHIVE_DELAY: u64 = 60;
@@ -79,6 +86,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
         "archive: {} media samples -> hash, verify, key, record, Merkle log",
         MEDIA_SAMPLES.len()
     )?;
+    let ids = PseudonymKey::new("demo", DEMO_KEY_SECRET).map_err(invalid)?;
     let mut log = MerkleLog::new();
     let mut records = Vec::new();
     for (n, sample) in MEDIA_SAMPLES.iter().enumerate() {
@@ -111,18 +119,20 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  expected   {}", m.sha256_form)?;
         writeln!(out, "  check      {verification}")?;
 
-        // 3. The object key, under the recipient's pseudonym (precomputed in the manifest).
+        // 3. The object key, under the recipient's pseudonym (precomputed in the manifest) and
+        //    the message id's pseudonym.
         let timestamp: u64 = m
             .timestamp
             .parse()
             .map_err(|_| invalid(format_args!("{}: timestamp", sample.manifest_name)))?;
         let region: RegionPrefix = m.region.parse().map_err(invalid)?;
         let recipient: Recipient = m.recipient_pseudonym.parse().map_err(invalid)?;
+        let message_id = ids.pseudonymize_message_id(&m.message_id).into_string();
         let key = ArchiveKey::new(
             Some(&region),
             timestamp,
             &recipient,
-            &m.message_id,
+            &message_id,
             &m.mime_type,
         )
         .map_err(invalid)?;
@@ -141,7 +151,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
 
         // 5. The record and its leaf in the log.
         let record = ArchiveRecord {
-            message_id: m.message_id.clone(),
+            message_id,
             template_snapshot,
             media_sha256: digest.sha256,
             media_size: digest.size,
@@ -258,5 +268,19 @@ mod tests {
         assert!(text.contains("the log only grew"), "{text}");
         assert!(text.contains("rejected by the proof"), "{text}");
         assert!(!text.contains("FAILED"), "{text}");
+    }
+
+    #[test]
+    fn keys_carry_no_raw_message_id() {
+        let mut buf = Vec::new();
+        run(&mut buf).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        for sample in MEDIA_SAMPLES {
+            let m: Manifest = serde_json::from_slice(sample.manifest).unwrap();
+            assert!(archive_hash::is_raw_message_id(&m.message_id));
+            let body = m.message_id.trim_start_matches("wamid.");
+            assert!(!text.contains(body), "{}", sample.manifest_name);
+        }
+        assert_eq!(text.matches("  key        ").count(), MEDIA_SAMPLES.len());
     }
 }

@@ -54,9 +54,39 @@ fn bodies() -> Vec<(String, Vec<u8>)> {
     out
 }
 
+fn key() -> PseudonymKey {
+    PseudonymKey::new("k1", b"conformance test key, 32 bytes!!").unwrap()
+}
+
 fn maskers() -> Vec<Masker> {
-    let key = PseudonymKey::new("k1", b"conformance test key, 32 bytes!!").unwrap();
-    vec![Masker::partial(), Masker::pseudonym(key), Masker::strip()]
+    vec![
+        Masker::partial(),
+        Masker::pseudonym(key()),
+        Masker::strip(key()),
+    ]
+}
+
+/// `+`, digits, spaces, dashes and parentheses, with at least five digits: this test's own
+/// reading of "shaped like a phone number".
+fn phone_shaped(s: &str) -> bool {
+    s.bytes().filter(u8::is_ascii_digit).count() >= 5
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'(' | b')'))
+}
+
+/// The id a routed item should carry after masking: kept in partial mode; otherwise the
+/// keyed pseudonym of every Cloud API id, and of WASender ids that are Cloud API ids or
+/// shaped like a phone number (random WASender ids are kept).
+fn expected_id(masker: &Masker, wasender: bool, id: &str) -> String {
+    let pseudonymized = match masker.mode() {
+        pii_mask::Mode::Partial => false,
+        _ => !wasender || id.starts_with("wamid.") || phone_shaped(id),
+    };
+    if pseudonymized {
+        key().pseudonymize_message_id(id).into_string()
+    } else {
+        id.to_owned()
+    }
 }
 
 /// The test's own list of fields that hold personal data.
@@ -191,25 +221,33 @@ fn every_corpus_payload_masks_to_the_same_shape_without_personal_data() {
                 .unwrap_or_else(|e| panic!("{name} ({}): {e}", masker.mode()));
             let ctx = format!("{name} ({})", masker.mode());
 
-            // Still a webhook that parses and routes the same items.
+            // Still a webhook that parses and routes the same items, each with its id or the
+            // id's pseudonym.
             let before = wa_payload::parse(body).unwrap();
             let after = wa_payload::parse(&out).unwrap_or_else(|e| panic!("{ctx}: reparse: {e}"));
             assert_eq!(before.provider(), after.provider(), "{ctx}");
             // Contacts aside: two identities can mask to one value (placeholders, or numbers
             // sharing their visible digits), so a contact routed on its own before masking
             // may ride with the item it now matches.
-            let kinds = |w: &wa_payload::Webhook<'_>| {
-                w.items()
-                    .filter(|i| i.kind != wa_payload::ItemKind::Contact)
-                    .map(|i| (i.kind, i.party.role, i.id.map(str::to_owned)))
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(kinds(&before), kinds(&after), "{ctx}: routed items differ");
+            let wasender = before.provider() == wa_payload::Provider::Wasender;
+            let expected: Vec<_> = before
+                .items()
+                .filter(|i| i.kind != wa_payload::ItemKind::Contact)
+                .map(|i| {
+                    let id = i.id.map(|id| expected_id(&masker, wasender, id));
+                    (i.kind, i.party.role, id)
+                })
+                .collect();
+            let routed: Vec<_> = after
+                .items()
+                .filter(|i| i.kind != wa_payload::ItemKind::Contact)
+                .map(|i| (i.kind, i.party.role, i.id.map(str::to_owned)))
+                .collect();
+            assert_eq!(expected, routed, "{ctx}: routed items differ");
 
             // Same shape, and no personal value left.
             let orig: Value = serde_json::from_slice(body).unwrap();
             let masked: Value = serde_json::from_slice(&out).unwrap();
-            let wasender = before.provider() == wa_payload::Provider::Wasender;
             let mut w = Walk::default();
             shape_and_collect(&orig, &masked, "", None, wasender, "$", &mut w);
             assert!(
@@ -225,27 +263,44 @@ fn every_corpus_payload_masks_to_the_same_shape_without_personal_data() {
                 checked_secrets += 1;
             }
 
-            // The anonymized records of the same body carry none of them either, and there is
-            // one per routed item.
+            // The anonymized records of the same body carry none of them either, nor a
+            // message id, and there is one per routed item.
+            let ids: Vec<&str> = before
+                .items()
+                .filter_map(|i| i.id)
+                .filter(|id| id.len() >= 4)
+                .collect();
             let records = pii_mask::record::anonymize(body, Policy::seed())
                 .unwrap_or_else(|e| panic!("{ctx}: anonymize: {e}"));
             assert_eq!(records.len(), before.items().count(), "{ctx}");
             let json = serde_json::to_string(&records).unwrap();
-            for s in &w.secrets {
+            for s in w
+                .secrets
+                .iter()
+                .map(String::as_str)
+                .chain(ids.iter().copied())
+            {
                 assert!(
-                    !json.contains(s.as_str()),
-                    "{ctx}: a personal value in a record"
+                    !json.contains(s),
+                    "{ctx}: a personal value or id in a record"
                 );
             }
+            assert!(!json.contains("wamid"), "{ctx}: a message id in a record");
             let lines = pii_mask::record::log_entries(body, &pii_mask::PhoneMask::SEED)
                 .unwrap_or_else(|e| panic!("{ctx}: log: {e}"));
             for line in lines.iter().map(pii_mask::LogEntry::to_json_line) {
-                for s in &w.secrets {
+                for s in w
+                    .secrets
+                    .iter()
+                    .map(String::as_str)
+                    .chain(ids.iter().copied())
+                {
                     assert!(
-                        !line.contains(s.as_str()),
-                        "{ctx}: a personal value in a log line"
+                        !line.contains(s),
+                        "{ctx}: a personal value or id in a log line"
                     );
                 }
+                assert!(!line.contains("wamid"), "{ctx}: a message id in a log line");
             }
         }
     }
@@ -300,7 +355,7 @@ fn stripped_corpus_bodies_route_at_the_calling_code_level() {
 
     let mut compared = 0usize;
     for (name, body) in bodies() {
-        let out = Masker::strip().mask(&body).unwrap();
+        let out = Masker::strip(key()).mask(&body).unwrap();
         let before = wa_payload::parse(&body).unwrap();
         let after = wa_payload::parse(&out).unwrap();
         for (b, a) in before.items().zip(after.items()) {
@@ -319,5 +374,180 @@ fn stripped_corpus_bodies_route_at_the_calling_code_level() {
     }
     if corpus_dir().is_some() {
         assert!(compared > 100, "too few attributed items: {compared}");
+    }
+}
+
+/// The base64 body of each `wamid.`/`wacid.` id in `text`, decoded as leniently as a reader
+/// would (either alphabet, padding or not); the raw bytes when they are not base64.
+fn decoded_ids(text: &str) -> Vec<(String, Vec<u8>)> {
+    use base64::Engine;
+    use base64::alphabet;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let engines = [
+        GeneralPurpose::new(&alphabet::STANDARD, config),
+        GeneralPurpose::new(&alphabet::URL_SAFE, config),
+    ];
+    let mut out = Vec::new();
+    for prefix in ["wamid.", "wacid."] {
+        for (start, _) in text.match_indices(prefix) {
+            let body: String = text[start + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_'))
+                .collect();
+            // A last character that makes no whole byte is dropped.
+            let usable = &body[..body.len() - usize::from(body.len() % 4 == 1)];
+            let bytes = engines
+                .iter()
+                .find_map(|e| e.decode(usable).ok())
+                .unwrap_or_else(|| body.clone().into_bytes());
+            out.push((format!("{prefix}{body}"), bytes));
+        }
+    }
+    out
+}
+
+/// Whether `bytes` hold a run of at least six ASCII digits.
+fn has_digit_run(bytes: &[u8]) -> bool {
+    bytes
+        .split(|b| !b.is_ascii_digit())
+        .any(|run| run.len() >= 6)
+}
+
+/// Issue 9 item 7: every `wamid.` (and `wacid.`) id in the masked corpus, in every mode but
+/// partial, decodes (as base64) to no run of six or more digits and to none of the body's
+/// phone numbers. The same check finds phone numbers in the raw ids, so it is not vacuous.
+#[test]
+fn masked_message_ids_decode_to_no_phone_number() {
+    let bodies = bodies();
+    if bodies.is_empty() {
+        return;
+    }
+    let mut raw_with_digits = 0usize;
+    let mut checked = 0usize;
+    for (name, body) in &bodies {
+        let webhook = wa_payload::parse(body).unwrap();
+        let phones: Vec<String> = webhook
+            .items()
+            .filter_map(|i| i.party.phone)
+            .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|p| p.len() >= 7)
+            .collect();
+        let raw = String::from_utf8_lossy(body);
+        raw_with_digits += decoded_ids(&raw)
+            .iter()
+            .filter(|(_, bytes)| has_digit_run(bytes))
+            .count();
+        for masker in [Masker::pseudonym(key()), Masker::strip(key())] {
+            let out = String::from_utf8(masker.mask(body).unwrap()).unwrap();
+            for (id, bytes) in decoded_ids(&out) {
+                let ctx = format!("{name} ({}): {id}", masker.mode());
+                assert!(!has_digit_run(&bytes), "{ctx} decodes to digits");
+                let decoded = String::from_utf8_lossy(&bytes);
+                for phone in &phones {
+                    assert!(!decoded.contains(phone.as_str()), "{ctx} holds a phone");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 200, "too few masked ids checked: {checked}");
+    assert!(
+        raw_with_digits >= 30,
+        "the check finds too few raw ids with a phone: {raw_with_digits}"
+    );
+}
+
+/// The same message id gives the same pseudonym in every body of the corpus (a message, its
+/// statuses, replies and reactions stay correlated), and different ids different ones.
+#[test]
+fn masked_message_ids_correlate_across_the_corpus() {
+    use std::collections::HashMap;
+
+    fn walk(orig: &Value, masked: &Value, pairs: &mut Vec<(String, String)>) {
+        match (orig, masked) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in a {
+                    walk(v, &b[k], pairs);
+                }
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                for (x, y) in a.iter().zip(b) {
+                    walk(x, y, pairs);
+                }
+            }
+            (Value::String(a), Value::String(b)) if a.starts_with("wamid.") => {
+                pairs.push((a.clone(), b.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    let mut forward: HashMap<String, String> = HashMap::new();
+    let mut backward: HashMap<String, String> = HashMap::new();
+    let masker = Masker::strip(key());
+    for (name, body) in bodies() {
+        let orig: Value = serde_json::from_slice(&body).unwrap();
+        let masked: Value = serde_json::from_slice(&masker.mask(&body).unwrap()).unwrap();
+        let mut pairs = Vec::new();
+        walk(&orig, &masked, &mut pairs);
+        for (raw, pseudonym) in pairs {
+            assert_ne!(raw, pseudonym, "{name}");
+            assert!(pseudonym.starts_with("wamid."), "{name}");
+            assert_eq!(
+                forward
+                    .entry(raw.clone())
+                    .or_insert_with(|| pseudonym.clone()),
+                &pseudonym,
+                "{name}: one id, two pseudonyms"
+            );
+            assert_eq!(
+                backward.entry(pseudonym).or_insert_with(|| raw.clone()),
+                &raw,
+                "{name}: two ids, one pseudonym"
+            );
+        }
+    }
+    if corpus_dir().is_some() {
+        assert!(forward.len() >= 25, "too few ids: {}", forward.len());
+    }
+}
+
+/// Archive keys (`archive-hash`, which depends on nothing of this crate) refuse the raw
+/// message ids of the corpus that hold a phone number and take every pseudonym the masker
+/// puts in their place.
+#[test]
+fn archive_keys_take_masked_message_ids_and_refuse_raw_ones() {
+    use archive_hash::{ArchiveKey, Error as ArchiveError, is_raw_message_id};
+
+    let recipient = "p1:k1:0a1b2c".parse().unwrap();
+    let mut refused = 0usize;
+    let mut taken = 0usize;
+    for (name, body) in bodies() {
+        let raw = String::from_utf8_lossy(&body);
+        for (id, bytes) in decoded_ids(&raw) {
+            if has_digit_run(&bytes) {
+                assert!(is_raw_message_id(&id), "{name}: {id}");
+                let refusal = ArchiveKey::new(None, 0, &recipient, &id, "image/png");
+                assert!(matches!(refusal, Err(ArchiveError::RawMessageId)), "{name}");
+                refused += 1;
+            }
+        }
+        let out = String::from_utf8(Masker::strip(key()).mask(&body).unwrap()).unwrap();
+        for (id, _) in decoded_ids(&out) {
+            let archive_key = ArchiveKey::new(None, 0, &recipient, &id, "image/png")
+                .unwrap_or_else(|e| panic!("{name}: {id}: {e}"));
+            assert_eq!(archive_key.message_id().unwrap(), id);
+            taken += 1;
+        }
+    }
+    if corpus_dir().is_some() {
+        assert!(
+            refused >= 30 && taken >= 100,
+            "refused {refused}, taken {taken}"
+        );
     }
 }

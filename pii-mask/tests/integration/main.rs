@@ -3,3 +3,4 @@
 mod corpus;
 mod planted;
 mod properties;
+mod touching;

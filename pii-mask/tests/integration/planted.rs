@@ -40,7 +40,7 @@ impl Rng {
 }
 
 /// (calling code, national significant number length) for international numbers.
-const INTL: &[(&str, usize)] = &[
+pub(crate) const INTL: &[(&str, usize)] = &[
     ("1", 10),
     ("7", 10),
     ("20", 10),
@@ -98,7 +98,7 @@ const INTL: &[(&str, usize)] = &[
     ("972", 9),
 ];
 
-fn group(digits: &str, sizes: &[usize], sep: &str) -> String {
+pub(crate) fn group(digits: &str, sizes: &[usize], sep: &str) -> String {
     let mut out = String::new();
     let mut rest = digits;
     for (k, &n) in sizes.iter().enumerate() {
@@ -191,7 +191,7 @@ pub(crate) fn email(r: &mut Rng) -> String {
     format!("{}{}@{}", r.pick(&users), r.below(100), r.pick(&domains))
 }
 
-fn luhn_check_digit(payload: &str) -> char {
+pub(crate) fn luhn_check_digit(payload: &str) -> char {
     let mut sum = 0u32;
     for (k, c) in payload.bytes().rev().enumerate() {
         let mut v = u32::from(c - b'0');
@@ -226,7 +226,7 @@ pub(crate) fn card(r: &mut Rng) -> (String, String) {
     }
 }
 
-fn mod97(s: &str) -> u32 {
+pub(crate) fn mod97(s: &str) -> u32 {
     s.bytes().fold(0, |rem, c| {
         if c.is_ascii_digit() {
             (rem * 10 + u32::from(c - b'0')) % 97

@@ -52,7 +52,7 @@ proptest! {
         let (p, s) = PhoneMask::SEED.revealed(phone.len());
         let hidden = &phone[p..phone.len() - s];
         let key = PseudonymKey::new("k1", b"property test key").unwrap();
-        for masker in [Masker::partial(), Masker::pseudonym(key), Masker::strip()] {
+        for masker in [Masker::partial(), Masker::pseudonym(key.clone()), Masker::strip(key)] {
             let out = String::from_utf8(masker.mask(&bytes).unwrap()).unwrap();
             prop_assert!(!out.contains(phone.as_str()));
             prop_assert!(!out.contains(hidden));
@@ -81,16 +81,31 @@ proptest! {
         prop_assert_ne!(&name.as_str()[name.as_str().len() - 16..], &text.as_str()[text.as_str().len() - 16..]);
     }
 
-    /// The scanner never panics; findings are in bounds, ordered, disjoint and ASCII.
+    /// The scanner never panics; findings are in bounds, ordered, disjoint and valid UTF-8
+    /// (complete characters).
     #[test]
     fn scanner_is_total_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let mut last = 0;
         for f in scan::scan(&bytes) {
             prop_assert!(f.start() >= last && f.start() < f.end() && f.end() <= bytes.len());
-            prop_assert!(bytes[f.range()].is_ascii());
+            prop_assert!(std::str::from_utf8(&bytes[f.range()]).is_ok());
             last = f.end();
         }
         let _ = scan::redact(&bytes);
+    }
+
+    /// Text mixing the digits, signs and separators of other scripts with ASCII: findings
+    /// stay on character boundaries.
+    #[test]
+    fn scanner_findings_stay_on_char_boundaries(
+        text in "[0-9 +()\\-.,@a-fA-Z\u{660}-\u{669}\u{6f0}-\u{6f9}\u{966}-\u{96f}\u{ff10}-\u{ff19}\u{ff0b}\u{ff08}\u{ff09}\u{ff0d}\u{a0}\u{2013}\u{3000}\u{e9}\u{627}]{0,80}"
+    ) {
+        let mut last = 0;
+        for f in scan::scan(text.as_bytes()) {
+            prop_assert!(f.start() >= last && f.start() < f.end());
+            prop_assert!(text.is_char_boundary(f.start()) && text.is_char_boundary(f.end()));
+            last = f.end();
+        }
     }
 
     /// Digit-heavy text exercises the phone, card and IP paths harder.

@@ -45,7 +45,7 @@ pub(crate) fn seed_topology() -> Topology {
 }
 
 pub(crate) fn deployment(topology: Topology, config: DeliveryConfig) -> Deployment {
-    Deployment::new(Router::seed(), topology, config).unwrap()
+    Deployment::new(Router::seed(), topology, config, failover_key()).unwrap()
 }
 
 pub(crate) fn seed_deployment() -> Deployment {
@@ -204,4 +204,9 @@ pub(crate) fn corpus(sub: &str) -> Vec<(String, Vec<u8>)> {
         .collect();
     out.sort();
     out
+}
+
+/// The key of the failover masker in tests: every edge of a deployment shares one.
+pub(crate) fn failover_key() -> pii_mask::PseudonymKey {
+    pii_mask::PseudonymKey::new("fk1", &[7u8; 32]).expect("a valid key")
 }

@@ -231,6 +231,7 @@ fn localised_data_does_not_fail_over_unless_allowed_masked() {
         Router::new(policy.clone()),
         topology(false),
         DeliveryConfig::default(),
+        failover_key(),
     )
     .unwrap();
     let run = drive(&d, &decision, &mut health(&d), T0, down_in_russia);
@@ -240,6 +241,7 @@ fn localised_data_does_not_fail_over_unless_allowed_masked() {
         Router::new(policy),
         topology(true),
         DeliveryConfig::default(),
+        failover_key(),
     )
     .unwrap();
     let run = drive(&d, &decision, &mut health(&d), T0, down_in_russia);

@@ -14,7 +14,7 @@ use residency_delivery::{
     Topology, UnixMillis, Verdict,
 };
 
-use crate::common::{Rng, batch};
+use crate::common::{Rng, batch, failover_key};
 
 const REGIONS: [Region; 4] = [Region::EU, Region::LATAM, Region::INDIA, Region::US];
 
@@ -205,7 +205,7 @@ proptest! {
         senders in proptest::collection::vec(0usize..PHONES.len(), 1..6),
         seed in any::<u64>(),
     ) {
-        let deployment = Deployment::new(Router::seed(), build_topology(&raw, hard, masked), config()).unwrap();
+        let deployment = Deployment::new(Router::seed(), build_topology(&raw, hard, masked), config(), failover_key()).unwrap();
         let decision = decision_of(&senders, "P");
         let (verdict, outcomes, _) = run_random(&deployment, &decision, seed);
         prop_assert_eq!(outcomes.len(), decision.bodies().len());
@@ -236,7 +236,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let topology = build_topology(&raw, hard, masked);
-        let deployment = Deployment::new(Router::seed(), topology, config()).unwrap();
+        let deployment = Deployment::new(Router::seed(), topology, config(), failover_key()).unwrap();
         let decision = decision_of(&senders, "M");
         let (_, _, sent) = run_random(&deployment, &decision, seed);
         for a in &sent {
@@ -354,7 +354,7 @@ proptest! {
             true,
             true,
         );
-        let deployment = Deployment::new(router.clone(), topology, config()).unwrap();
+        let deployment = Deployment::new(router.clone(), topology, config(), failover_key()).unwrap();
         for body in decision.bodies() {
             let region = body.region().clone();
             let letter = DeadLetter::new(&decision, &region, UnixMillis::new(1), DeadLetterReason::Rejected { status: 422 }).unwrap();
