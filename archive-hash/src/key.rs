@@ -25,17 +25,17 @@
 //! the same pseudonym in the [`ArchiveRecord`](crate::ArchiveRecord)'s `message_id`.
 //!
 //! ```
-//! use archive_hash::{ArchiveKey, Error};
+//! use archive_hash::{ArchiveKey, Error, UnixSeconds};
 //!
 //! let recipient = "p1:k1:8f2a61c0d4".parse()?;
 //! let raw = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
-//! let err = ArchiveKey::new(None, 1_714_521_600, &recipient, raw, "image/png").unwrap_err();
+//! let err = ArchiveKey::new(None, UnixSeconds::new(1_714_521_600), &recipient, raw, "image/png").unwrap_err();
 //! assert!(matches!(err, Error::RawMessageId));
 //! assert!(!err.to_string().contains("HBgL"));
 //!
 //! // pii_mask::PseudonymKey::pseudonymize_message_id(raw), under the operator's key:
 //! let pseudonym = "wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H";
-//! let key = ArchiveKey::new(None, 1_714_521_600, &recipient, pseudonym, "image/png")?;
+//! let key = ArchiveKey::new(None, UnixSeconds::new(1_714_521_600), &recipient, pseudonym, "image/png")?;
 //! assert_eq!(key.message_id()?, pseudonym);
 //! # Ok::<(), archive_hash::Error>(())
 //! ```
@@ -46,7 +46,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::Error;
+use crate::{Error, UnixSeconds};
 
 /// Longest message id accepted, in bytes (escaped it is at most three times as long).
 pub const MAX_MESSAGE_ID_LEN: usize = 256;
@@ -55,7 +55,7 @@ pub const MAX_RECIPIENT_LEN: usize = 128;
 /// Longest region prefix accepted, in bytes.
 pub const MAX_REGION_LEN: usize = 63;
 /// Latest timestamp accepted: 9999-12-31T23:59:59Z.
-pub const MAX_TIMESTAMP: u64 = 253_402_300_799;
+pub const MAX_TIMESTAMP: UnixSeconds = UnixSeconds::new(253_402_300_799);
 
 /// The pseudonym of a message's recipient (or sender), used as a path segment.
 ///
@@ -159,11 +159,11 @@ impl FromStr for RegionPrefix {
 /// An object key in the archive.
 ///
 /// ```
-/// use archive_hash::ArchiveKey;
+/// use archive_hash::{ArchiveKey, UnixSeconds};
 ///
 /// let key = ArchiveKey::new(
 ///     Some(&"eu".parse()?),
-///     1_714_521_600, // 2024-05-01T00:00:00Z
+///     UnixSeconds::new(1_714_521_600), // 2024-05-01T00:00:00Z
 ///     &"p1:k1:8f2a61c0d4".parse()?,
 ///     "wamid.HBgL/+ab==",
 ///     "audio/ogg; codecs=opus",
@@ -183,13 +183,13 @@ pub struct ArchiveKey {
 }
 
 impl ArchiveKey {
-    /// Builds the key for a message at Unix time `timestamp` (seconds, UTC).
+    /// Builds the key for a message sent at `timestamp` (the webhook's Unix seconds).
     ///
     /// `message_id` is the id's pseudonym: a raw Cloud API message id is refused with
     /// [`Error::RawMessageId`] (see [Message ids](self#message-ids)).
     pub fn new(
         region: Option<&RegionPrefix>,
-        timestamp: u64,
+        timestamp: UnixSeconds,
         recipient: &Recipient,
         message_id: &str,
         mime_type: &str,
@@ -436,13 +436,13 @@ pub fn extension_for_mime(mime: &str) -> &'static str {
 }
 
 /// The UTC calendar date of a Unix timestamp, for years 1970 to 9999.
-fn civil_date(timestamp: u64) -> Result<(u64, u64, u64), Error> {
+fn civil_date(timestamp: UnixSeconds) -> Result<(u64, u64, u64), Error> {
     if timestamp > MAX_TIMESTAMP {
         return Err(Error::Timestamp { field: "timestamp" });
     }
     // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days),
     // shifted so all arithmetic is unsigned: day 0 of the shifted era is 0000-03-01.
-    let z = timestamp / 86_400 + 719_468;
+    let z = timestamp.get() / 86_400 + 719_468;
     let era = z / 146_097;
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -464,24 +464,50 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(civil_date(0).unwrap(), (1970, 1, 1));
-        assert_eq!(civil_date(951_782_400).unwrap(), (2000, 2, 29));
-        assert_eq!(civil_date(1_709_251_199).unwrap(), (2024, 2, 29));
-        assert_eq!(civil_date(1_709_251_200).unwrap(), (2024, 3, 1));
-        assert_eq!(civil_date(1_735_689_599).unwrap(), (2024, 12, 31));
+        assert_eq!(civil_date(UnixSeconds::new(0)).unwrap(), (1970, 1, 1));
+        assert_eq!(
+            civil_date(UnixSeconds::new(951_782_400)).unwrap(),
+            (2000, 2, 29)
+        );
+        assert_eq!(
+            civil_date(UnixSeconds::new(1_709_251_199)).unwrap(),
+            (2024, 2, 29)
+        );
+        assert_eq!(
+            civil_date(UnixSeconds::new(1_709_251_200)).unwrap(),
+            (2024, 3, 1)
+        );
+        assert_eq!(
+            civil_date(UnixSeconds::new(1_735_689_599)).unwrap(),
+            (2024, 12, 31)
+        );
         assert_eq!(civil_date(MAX_TIMESTAMP).unwrap(), (9999, 12, 31));
         assert!(matches!(
-            civil_date(MAX_TIMESTAMP + 1),
+            civil_date(UnixSeconds::new(MAX_TIMESTAMP.get() + 1)),
             Err(Error::Timestamp { .. })
         ));
     }
 
     #[test]
     fn key_layout_with_and_without_region() {
-        let k = ArchiveKey::new(None, 1_700_000_000, &rcpt(), "wamid.ABC", "image/png").unwrap();
+        let k = ArchiveKey::new(
+            None,
+            UnixSeconds::new(1_700_000_000),
+            &rcpt(),
+            "wamid.ABC",
+            "image/png",
+        )
+        .unwrap();
         assert_eq!(k.as_str(), "archive/2023/11/14/p1:k1:abcdef/wamid.ABC.png");
         let eu: RegionPrefix = "eu".parse().unwrap();
-        let k = ArchiveKey::new(Some(&eu), 0, &rcpt(), "x", "application/x-foo").unwrap();
+        let k = ArchiveKey::new(
+            Some(&eu),
+            UnixSeconds::new(0),
+            &rcpt(),
+            "x",
+            "application/x-foo",
+        )
+        .unwrap();
         assert_eq!(k.as_str(), "eu/archive/1970/01/01/p1:k1:abcdef/x.bin");
     }
 
@@ -540,7 +566,8 @@ mod tests {
             "wamid.HBgLMTIzNDU2Nzg5MA==.jpg",
         ] {
             assert!(is_raw_message_id(raw), "{raw}");
-            let e = ArchiveKey::new(None, 0, &rcpt(), raw, "image/png").unwrap_err();
+            let e =
+                ArchiveKey::new(None, UnixSeconds::new(0), &rcpt(), raw, "image/png").unwrap_err();
             assert!(matches!(e, Error::RawMessageId), "{raw}");
             assert!(!e.to_string().contains("HBgL"), "{e}");
         }
@@ -558,13 +585,13 @@ mod tests {
             "..",
         ] {
             assert!(!is_raw_message_id(fine), "{fine}");
-            assert!(ArchiveKey::new(None, 0, &rcpt(), fine, "image/png").is_ok());
+            assert!(ArchiveKey::new(None, UnixSeconds::new(0), &rcpt(), fine, "image/png").is_ok());
         }
     }
 
     #[test]
     fn debug_redacts_the_pseudonym() {
-        let k = ArchiveKey::new(None, 0, &rcpt(), "m1", "image/png").unwrap();
+        let k = ArchiveKey::new(None, UnixSeconds::new(0), &rcpt(), "m1", "image/png").unwrap();
         let dbg = format!("{k:?}");
         assert_eq!(dbg, "ArchiveKey(\"archive/1970/01/01/[REDACTED]/m1.png\")");
         assert!(!format!("{:?}", rcpt()).contains("abcd"));

@@ -133,9 +133,7 @@ impl PseudonymKey {
         let tag = mac.finalize().into_bytes();
         let mut id = String::with_capacity(7);
         id.push('k');
-        for b in tag.iter().take(3) {
-            push_hex(&mut id, *b);
-        }
+        push_hex(&mut id, &tag[..3]);
         Self::new(&id, secret)
     }
 
@@ -175,41 +173,29 @@ impl fmt::Debug for PseudonymKey {
     }
 }
 
-/// Appends the two lowercase hex digits of `b`.
-pub(crate) fn push_hex(out: &mut String, b: u8) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    out.push(char::from(DIGITS[usize::from(b >> 4)]));
-    out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+/// Appends the lowercase hex of `bytes` (constant time: the bytes may be MAC output).
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    let mut buf = [0u8; 64];
+    for chunk in bytes.chunks(buf.len() / 2) {
+        // Cannot fail: a chunk of 32 bytes needs exactly the 64 bytes of `buf`.
+        if let Ok(hex) = base16ct::lower::encode_str(chunk, &mut buf) {
+            out.push_str(hex);
+        }
+    }
 }
 
-/// Decodes a hex string into bytes; errors name the offending position.
+/// Decodes a secret given in hex (either case) in constant time; on failure the error
+/// names the first offending position, never the digits.
 fn decode_hex(hex: &str) -> Result<Vec<u8>, Error> {
-    let raw = hex.as_bytes();
-    let mut out = Vec::with_capacity(raw.len() / 2);
-    let mut pairs = raw.chunks_exact(2);
-    for (i, pair) in pairs.by_ref().enumerate() {
-        let mut byte = 0u8;
-        for (j, c) in pair.iter().enumerate() {
-            let v = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                b'A'..=b'F' => c - b'A' + 10,
-                _ => {
-                    return Err(Error::InvalidHex {
-                        position: 2 * i + j,
-                    });
-                }
-            };
-            byte = (byte << 4) | v;
-        }
-        out.push(byte);
-    }
-    if !pairs.remainder().is_empty() {
-        return Err(Error::InvalidHex {
-            position: raw.len(),
-        });
-    }
-    Ok(out)
+    base16ct::mixed::decode_vec(hex).map_err(|_| {
+        // Only on the error path: the position of the first non-hex digit, or the end
+        // when the length is odd.
+        let position = hex
+            .bytes()
+            .position(|c| !c.is_ascii_hexdigit())
+            .unwrap_or(hex.len());
+        Error::InvalidHex { position }
+    })
 }
 
 #[cfg(test)]

@@ -150,9 +150,7 @@ impl PseudonymKey {
         out.push('_');
         out.push_str(self.id());
         out.push('_');
-        for b in tag {
-            push_hex(&mut out, b);
-        }
+        push_hex(&mut out, &tag);
         Pseudonym::new(out)
     }
 
@@ -218,9 +216,7 @@ mod tests {
         mac.update(b"pii-mask/v1\x00phone\x00491511234567");
         let full = mac.finalize().into_bytes();
         let mut hex = String::new();
-        for b in full.iter().take(8) {
-            push_hex(&mut hex, *b);
-        }
+        push_hex(&mut hex, &full[..8]);
         assert_eq!(
             k.pseudonymize(Kind::Phone, "+49 151 1234567").as_str(),
             format!("ph_k1_{hex}")

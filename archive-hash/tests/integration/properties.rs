@@ -3,8 +3,8 @@
 use archive_hash::key::is_raw_message_id;
 use archive_hash::merkle::{self, MerkleLog};
 use archive_hash::{
-    ArchiveKey, Recipient, RegionPrefix, Sha256, canonicalize, canonicalize_to, escape_message_id,
-    format_number, unescape_message_id,
+    ArchiveKey, Recipient, RegionPrefix, Sha256, UnixSeconds, canonicalize, canonicalize_to,
+    escape_message_id, format_number, unescape_message_id,
 };
 use proptest::prelude::*;
 
@@ -107,8 +107,8 @@ proptest! {
         prop_assume!(!is_raw_message_id(&a) && !is_raw_message_id(&b));
         let r: Recipient = "p1:k1:0a1b2c".parse().unwrap();
         let region: RegionPrefix = "eu".parse().unwrap();
-        let ka = ArchiveKey::new(Some(&region), ts, &r, &a, "image/jpeg").unwrap();
-        let kb = ArchiveKey::new(Some(&region), ts, &r, &b, "image/jpeg").unwrap();
+        let ka = ArchiveKey::new(Some(&region), UnixSeconds::new(ts), &r, &a, "image/jpeg").unwrap();
+        let kb = ArchiveKey::new(Some(&region), UnixSeconds::new(ts), &r, &b, "image/jpeg").unwrap();
         prop_assert_eq!(a == b, ka == kb);
         for k in [&ka, &kb] {
             let s = k.as_str();

@@ -130,7 +130,7 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
         let message_id = ids.pseudonymize_message_id(&m.message_id).into_string();
         let key = ArchiveKey::new(
             Some(&region),
-            timestamp,
+            UnixSeconds::new(timestamp),
             &recipient,
             &message_id,
             &m.mime_type,

@@ -521,7 +521,7 @@ fn masked_message_ids_correlate_across_the_corpus() {
 /// puts in their place.
 #[test]
 fn archive_keys_take_masked_message_ids_and_refuse_raw_ones() {
-    use archive_hash::{ArchiveKey, Error as ArchiveError, is_raw_message_id};
+    use archive_hash::{ArchiveKey, Error as ArchiveError, UnixSeconds, is_raw_message_id};
 
     let recipient = "p1:k1:0a1b2c".parse().unwrap();
     let mut refused = 0usize;
@@ -531,15 +531,17 @@ fn archive_keys_take_masked_message_ids_and_refuse_raw_ones() {
         for (id, bytes) in decoded_ids(&raw) {
             if has_digit_run(&bytes) {
                 assert!(is_raw_message_id(&id), "{name}: {id}");
-                let refusal = ArchiveKey::new(None, 0, &recipient, &id, "image/png");
+                let refusal =
+                    ArchiveKey::new(None, UnixSeconds::new(0), &recipient, &id, "image/png");
                 assert!(matches!(refusal, Err(ArchiveError::RawMessageId)), "{name}");
                 refused += 1;
             }
         }
         let out = String::from_utf8(Masker::strip(key()).mask(&body).unwrap()).unwrap();
         for (id, _) in decoded_ids(&out) {
-            let archive_key = ArchiveKey::new(None, 0, &recipient, &id, "image/png")
-                .unwrap_or_else(|e| panic!("{name}: {id}: {e}"));
+            let archive_key =
+                ArchiveKey::new(None, UnixSeconds::new(0), &recipient, &id, "image/png")
+                    .unwrap_or_else(|e| panic!("{name}: {id}: {e}"));
             assert_eq!(archive_key.message_id().unwrap(), id);
             taken += 1;
         }
