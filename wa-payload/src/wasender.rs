@@ -81,7 +81,7 @@ pub enum Data<'a> {
     /// An object: a record, call, group, contact or chat, or a wrapper of records.
     Record(Box<Record<'a>>),
     /// An array.
-    List(Vec<Element<'a>>),
+    List(Vec<DataElement<'a>>),
     /// A string: an id (chat or contact JID, phone number).
     Id(Jid<'a>),
     /// Any other value (a number, a boolean), verbatim.
@@ -91,7 +91,7 @@ pub enum Data<'a> {
 /// One element of an array of `data` or of `participants`.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum Element<'a> {
+pub enum DataElement<'a> {
     /// An object.
     Record(Box<Record<'a>>),
     /// A string: an id (JID or phone number).
@@ -118,7 +118,7 @@ impl<'a> Data<'a> {
             _ => (None, &[][..]),
         };
         one.into_iter().chain(many.iter().filter_map(|e| match e {
-            Element::Record(r) => Some(r.as_ref()),
+            DataElement::Record(r) => Some(r.as_ref()),
             _ => None,
         }))
     }
@@ -135,12 +135,12 @@ impl Serialize for Data<'_> {
     }
 }
 
-impl Serialize for Element<'_> {
+impl Serialize for DataElement<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            Element::Record(v) => v.serialize(s),
-            Element::Id(v) => v.serialize(s),
-            Element::Raw(v) => v.serialize(s),
+            DataElement::Record(v) => v.serialize(s),
+            DataElement::Id(v) => v.serialize(s),
+            DataElement::Raw(v) => v.serialize(s),
         }
     }
 }
@@ -157,13 +157,13 @@ impl Own for Data<'_> {
     }
 }
 
-impl Own for Element<'_> {
-    type Out = Element<'static>;
+impl Own for DataElement<'_> {
+    type Out = DataElement<'static>;
     fn own(self) -> Self::Out {
         match self {
-            Element::Record(v) => Element::Record(v.own()),
-            Element::Id(v) => Element::Id(v.own()),
-            Element::Raw(v) => Element::Raw(v.own()),
+            DataElement::Record(v) => DataElement::Record(v.own()),
+            DataElement::Id(v) => DataElement::Id(v.own()),
+            DataElement::Raw(v) => DataElement::Raw(v.own()),
         }
     }
 }
@@ -175,7 +175,7 @@ fn kept<T: Serialize + ?Sized, E: de::Error>(value: &T) -> Result<Raw<'static>, 
         .map_err(|_| E::custom("cannot keep a value verbatim"))
 }
 
-/// Reads any JSON value as [`Data`] (`top`) or [`Element`].
+/// Reads any JSON value as [`Data`] (`top`) or [`DataElement`].
 struct ShapeVisitor<T>(PhantomData<T>);
 
 /// What [`ShapeVisitor`] builds.
@@ -198,27 +198,27 @@ impl<'a> Shape<'a> for Data<'a> {
     }
     fn list<'de: 'a, A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(e) = seq.next_element_seed(crate::json::Seed::<Element<'a>>::new())? {
+        while let Some(e) = seq.next_element_seed(crate::json::Seed::<DataElement<'a>>::new())? {
             out.push(e);
         }
         Ok(Data::List(out))
     }
 }
 
-impl<'a> Shape<'a> for Element<'a> {
+impl<'a> Shape<'a> for DataElement<'a> {
     fn record(r: Record<'a>) -> Self {
-        Element::Record(Box::new(r))
+        DataElement::Record(Box::new(r))
     }
     fn id(j: Jid<'a>) -> Self {
-        Element::Id(j)
+        DataElement::Id(j)
     }
     fn raw(r: Raw<'a>) -> Self {
-        Element::Raw(r)
+        DataElement::Raw(r)
     }
     fn list<'de: 'a, A: SeqAccess<'de>>(seq: A) -> Result<Self, A::Error> {
         let d = de::value::SeqAccessDeserializer::new(seq);
         let v = <serde_json::Value as serde::Deserialize<'de>>::deserialize(d)?;
-        kept(&v).map(Element::Raw)
+        kept(&v).map(DataElement::Raw)
     }
 }
 
@@ -272,18 +272,18 @@ impl<'de: 'a, 'a> FromJson<'de> for Data<'a> {
     }
 }
 
-impl<'de: 'a, 'a> FromMap<'de> for Element<'a> {
+impl<'de: 'a, 'a> FromMap<'de> for DataElement<'a> {
     fn from_map<A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
-        Record::from_map(map).map(|r| Element::Record(Box::new(r)))
+        Record::from_map(map).map(|r| DataElement::Record(Box::new(r)))
     }
 }
 
-impl<'de: 'a, 'a> FromJson<'de> for Element<'a> {
+impl<'de: 'a, 'a> FromJson<'de> for DataElement<'a> {
     const ACCEPTS: u8 = kind::ANY;
     fn from_json<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(ShapeVisitor(PhantomData))
     }
-    // Any value is an element, `null` included (as `Element::Raw`).
+    // Any value is an element, `null` included (as `DataElement::Raw`).
     fn from_json_lenient<D: Deserializer<'de>>(d: D) -> Result<Fit<Self>, D::Error> {
         Self::from_json(d).map(Fit::Value)
     }
@@ -468,7 +468,7 @@ object! {
         /// The message key.
         "key" => key: MessageKey<'a>,
         /// Records wrapped as `data.messages` (an object, or an array of records and ids).
-        "messages" => messages: OneOrMany<Element<'a>>,
+        "messages" => messages: OneOrMany<DataElement<'a>>,
         /// Keys of deleted messages (`messages.delete`).
         "keys" => keys: Vec<MessageKey<'a>>,
         /// The content (or, in `message-receipt.update`, the record itself).
@@ -501,7 +501,7 @@ object! {
         /// `message-receipt.update` details.
         "receipt" => receipt: Box<Receipt<'a>>,
         /// `messages.reaction` details.
-        "reaction" => reaction: Box<Reaction<'a>>,
+        "reaction" => reaction: Box<ReactionUpdate<'a>>,
         /// Record timestamp.
         "timestamp" => timestamp: StrOrNum<'a>,
         /// The call, when wrapped as `data.call`.
@@ -523,7 +523,7 @@ object! {
         /// A group's or a contact's JID.
         "jid" => jid: Jid<'a>,
         /// Group participants (JIDs or phone strings, or objects with `id`).
-        "participants" => participants: Vec<Element<'a>>,
+        "participants" => participants: Vec<DataElement<'a>>,
         /// `add`, `remove`, `promote`, `demote` (`group-participants.update`).
         "action" => action: Cow<'a, str>,
         /// The group's creator.
@@ -592,7 +592,7 @@ object! {
 
 object! {
     /// A `messages.reaction` reaction.
-    pub struct Reaction<'a> {
+    pub struct ReactionUpdate<'a> {
         /// The emoji (empty when removed).
         "text" => text: Cow<'a, str>,
         /// The message reacted to.
@@ -672,9 +672,9 @@ mod tests {
         let Some(Data::List(list)) = &e.data else {
             panic!("not a list")
         };
-        assert!(matches!(&list[0], Element::Raw(r) if r.as_str() == "1"));
-        assert!(matches!(&list[1], Element::Id(j) if j.as_str() == "x"));
-        assert!(matches!(&list[2], Element::Record(r) if r.jid.is_some()));
+        assert!(matches!(&list[0], DataElement::Raw(r) if r.as_str() == "1"));
+        assert!(matches!(&list[1], DataElement::Id(j) if j.as_str() == "x"));
+        assert!(matches!(&list[2], DataElement::Record(r) if r.jid.is_some()));
         let again = serde_json::to_string(&e).unwrap();
         assert_eq!(
             again,

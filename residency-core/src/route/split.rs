@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bytes::Bytes;
 use wa_payload::Slot;
-use wa_payload::scan::{Container, Element, Position};
+use wa_payload::scan::{Container, ElementSpan, Position};
 
 use super::{RegionBody, RouteError, RoutedItem};
 use crate::region::Region;
@@ -29,13 +29,13 @@ use crate::region::Region;
 /// scan of the same body (same order).
 pub(super) fn split(
     body: &Bytes,
-    elements: &[Element],
+    elements: &[ElementSpan],
     items: &[RoutedItem],
     regions: &[Region],
 ) -> Result<Vec<RegionBody>, RouteError> {
     check_separable(items)?;
     // Each array's elements, in index order.
-    let mut arrays: BTreeMap<Container, Vec<&Element>> = BTreeMap::new();
+    let mut arrays: BTreeMap<Container, Vec<&ElementSpan>> = BTreeMap::new();
     for element in elements {
         arrays.entry(element.container).or_default().push(element);
     }
@@ -115,7 +115,7 @@ impl Keep {
     fn element(
         &self,
         container: Container,
-        el: &Element,
+        el: &ElementSpan,
         owns: impl Fn(&Position) -> bool,
     ) -> bool {
         let at = |entry, change, slot| Position {
@@ -210,7 +210,11 @@ fn check_separable(items: &[RoutedItem]) -> Result<(), RouteError> {
 
 /// Adds the cuts that remove the elements `keep` rejects from one array, each with one
 /// adjacent comma, so the rest stays valid JSON. An array left empty becomes `[]`.
-fn prune(elems: &[&Element], cuts: &mut Vec<(usize, usize)>, keep: impl Fn(&Element) -> bool) {
+fn prune(
+    elems: &[&ElementSpan],
+    cuts: &mut Vec<(usize, usize)>,
+    keep: impl Fn(&ElementSpan) -> bool,
+) {
     let kept: Vec<bool> = elems.iter().map(|e| keep(e)).collect();
     let (Some(first), Some(last)) = (elems.first(), elems.last()) else {
         return;
@@ -263,11 +267,11 @@ fn splice(bytes: &[u8], cuts: &[(usize, usize)]) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    fn elements(spans: &[(usize, usize)]) -> Vec<Element> {
+    fn elements(spans: &[(usize, usize)]) -> Vec<ElementSpan> {
         spans
             .iter()
             .enumerate()
-            .map(|(i, &(start, end))| Element {
+            .map(|(i, &(start, end))| ElementSpan {
                 container: Container::Entries,
                 index: u32::try_from(i).unwrap(),
                 start,
@@ -279,7 +283,7 @@ mod tests {
 
     fn cut(src: &str, spans: &[(usize, usize)], keep: &[u32]) -> String {
         let owned = elements(spans);
-        let refs: Vec<&Element> = owned.iter().collect();
+        let refs: Vec<&ElementSpan> = owned.iter().collect();
         let mut cuts = Vec::new();
         prune(&refs, &mut cuts, |el| keep.contains(&el.index));
         cuts.sort_unstable();

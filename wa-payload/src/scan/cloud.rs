@@ -7,7 +7,7 @@ use crate::lex::{Cursor, Token};
 use crate::{Error, ItemKind, Role, Slot};
 
 use super::fields::{Fields, Val, Want};
-use super::{Container, Element, Pending, Position, RawItem, Scanning, Text, element, revisit};
+use super::{Container, ElementSpan, Pending, Position, RawItem, Scanning, Text, element, revisit};
 
 /// The routing fields of a message (also echoes and history messages: one model type).
 const MESSAGE: Fields<6> = [
@@ -555,7 +555,7 @@ fn match_contacts(
             }
         };
         if st.recording() {
-            st.record(Element {
+            st.record(ElementSpan {
                 container: Container::Contacts {
                     entry: e,
                     change: ci,

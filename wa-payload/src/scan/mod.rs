@@ -57,7 +57,7 @@ pub struct Position {
     pub index: u32,
 }
 
-/// An array whose elements a split may keep or cut (see [`Element`]).
+/// An array whose elements a split may keep or cut (see [`ElementSpan`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Container {
@@ -124,7 +124,7 @@ pub enum Container {
 /// One element of a [`Container`] and its byte span, recorded by [`Scanner::scan_layout`] so
 /// that a mixed batch can be split by cutting the original bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Element {
+pub struct ElementSpan {
     /// The array it belongs to.
     pub container: Container,
     /// Its index there.
@@ -187,9 +187,9 @@ struct Output {
     provider: Option<Provider>,
     items: Vec<RawItem>,
     side: Vec<String>,
-    /// Whether to record [`Element`]s (only a split needs them).
+    /// Whether to record [`ElementSpan`]s (only a split needs them).
     record: bool,
-    layout: Vec<Element>,
+    layout: Vec<ElementSpan>,
     /// Contacts of the change being scanned.
     contacts: Vec<Pending>,
 }
@@ -237,7 +237,7 @@ impl Scanner {
         self.run(body, limits, false)
     }
 
-    /// Like [`scan`](Self::scan), and also records the byte span of every [`Element`] a
+    /// Like [`scan`](Self::scan), and also records the byte span of every [`ElementSpan`] a
     /// split may cut ([`Scan::elements`]).
     pub fn scan_layout<'s, 'b>(
         &'s mut self,
@@ -327,7 +327,7 @@ impl<'s, 'b> Scan<'s, 'b> {
     }
 
     /// The elements a split may cut, when scanned with [`Scanner::scan_layout`] (else empty).
-    pub fn elements(&self) -> &'s [Element] {
+    pub fn elements(&self) -> &'s [ElementSpan] {
         &self.out.layout
     }
 
@@ -566,7 +566,7 @@ impl Scanning<'_, '_> {
         self.out.record
     }
 
-    pub(crate) fn record(&mut self, element: Element) {
+    pub(crate) fn record(&mut self, element: ElementSpan) {
         self.out.layout.push(element);
     }
 
@@ -664,7 +664,7 @@ pub(crate) fn element(
     let r = f(c, st);
     st.pop();
     r?;
-    st.record(Element {
+    st.record(ElementSpan {
         container,
         index,
         start,

@@ -4,7 +4,7 @@
 //! fuzz target `route` includes this file too).
 
 use wa_payload::cloud::{Notification, Value};
-use wa_payload::wasender::{Data, Element, Event, MessageKey, Record};
+use wa_payload::wasender::{Data, DataElement, Event, MessageKey, Record};
 use wa_payload::{Address, Item, ItemKind, Model, Role, Slot, Webhook};
 
 /// Checks every item of `webhook` against its typed model.
@@ -222,9 +222,9 @@ fn key_addresses<'m>(k: &'m MessageKey<'_>, out: &mut Vec<&'m str>) {
     }
 }
 
-fn element_addresses<'m>(e: &'m Element<'_>, out: &mut Vec<&'m str>) {
+fn element_addresses<'m>(e: &'m DataElement<'_>, out: &mut Vec<&'m str>) {
     match e {
-        Element::Record(r) => {
+        DataElement::Record(r) => {
             addresses(r, out);
             // Participant objects carry their phone and LID in fields the model keeps raw.
             for key in ["phoneNumber", "lid"] {
@@ -233,7 +233,7 @@ fn element_addresses<'m>(e: &'m Element<'_>, out: &mut Vec<&'m str>) {
                 }
             }
         }
-        Element::Id(j) => out.push(j.as_str()),
+        DataElement::Id(j) => out.push(j.as_str()),
         _ => {}
     }
 }
