@@ -39,8 +39,8 @@
 use residency_core::attribution::{Attribution, attribute};
 use residency_core::{Country, Policy, Region};
 use serde::Serialize;
-use serde_json::Value;
-use wa_payload::{Item, ItemKind, Provider};
+use wa_payload::cloud::ErrorInfo;
+use wa_payload::{Item, ItemKind, Source, StrOrNum, Webhook, wasender};
 
 use crate::Error;
 use crate::payload::tail_mask;
@@ -97,12 +97,10 @@ impl LogEntry {
 /// Fails like [`Masker::mask`](crate::Masker::mask) on a body that does not parse.
 pub fn anonymize(body: &[u8], policy: &Policy) -> Result<Vec<AnonymizedRecord>, Error> {
     let webhook = wa_payload::parse(body).map_err(Error::Payload)?;
-    let root: Value = serde_json::from_slice(body).map_err(|e| Error::json(&e))?;
-    let provider = webhook.provider();
     Ok(webhook
         .items()
         .map(|item| {
-            let facts = Facts::of(&root, provider, &item);
+            let facts = Facts::of(&webhook, &item);
             let (region, country) = match item.kind {
                 ItemKind::Account => {
                     let b = item.party.business.unwrap_or_default();
@@ -135,12 +133,10 @@ pub fn anonymize(body: &[u8], policy: &Policy) -> Result<Vec<AnonymizedRecord>, 
 /// The compliance log entries of every routable item of `body`.
 pub fn log_entries(body: &[u8], mask: &PhoneMask) -> Result<Vec<LogEntry>, Error> {
     let webhook = wa_payload::parse(body).map_err(Error::Payload)?;
-    let root: Value = serde_json::from_slice(body).map_err(|e| Error::json(&e))?;
-    let provider = webhook.provider();
     Ok(webhook
         .items()
         .map(|item| {
-            let facts = Facts::of(&root, provider, &item);
+            let facts = Facts::of(&webhook, &item);
             let p = &item.party;
             let masked_sender = if let Some(phone) = p.phone {
                 mask.mask(phone)
@@ -177,7 +173,8 @@ fn masked_user_id(uid: &str) -> String {
     }
 }
 
-/// What the reporting records read from an item's own JSON object.
+/// What the reporting records read from an item's own object, found through the items
+/// view ([`Webhook::source`]): the same rules as routing, no second walk of the JSON.
 #[derive(Debug, Default)]
 struct Facts {
     message_type: Option<&'static str>,
@@ -188,124 +185,97 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(root: &Value, provider: Provider, item: &Item<'_>) -> Self {
-        match provider {
-            Provider::CloudApi => Self::cloud(root, item),
-            _ => Self::wasender(root, item),
+    fn of(webhook: &Webhook<'_>, item: &Item<'_>) -> Self {
+        match webhook.source(item) {
+            Some(Source::Message(m)) => Self {
+                message_type: matches!(item.kind, ItemKind::Message | ItemKind::Echo)
+                    .then(|| m.message_type.as_deref().map_or("other", message_type)),
+                timestamp: m.timestamp.as_ref().and_then(seconds),
+                error_code: first_code(m.errors.as_deref()),
+                ..Self::default()
+            },
+            Some(Source::Status(s)) => Self {
+                status: s.status.as_deref().map(status),
+                timestamp: s.timestamp.as_ref().and_then(seconds),
+                pricing_category: s
+                    .pricing
+                    .as_ref()
+                    .and_then(|p| p.category.as_deref())
+                    .map(pricing_category),
+                error_code: first_code(s.errors.as_deref()),
+                ..Self::default()
+            },
+            Some(Source::Call(c)) => Self {
+                status: c.status.as_deref().map(status),
+                timestamp: c.timestamp.as_ref().and_then(seconds),
+                error_code: first_code(c.errors.as_deref()),
+                ..Self::default()
+            },
+            Some(Source::UserPreference(p)) => Self {
+                timestamp: p.timestamp.as_ref().and_then(seconds),
+                ..Self::default()
+            },
+            Some(Source::Record(r)) => Self::wasender(webhook, item, r),
+            Some(Source::Key(_) | Source::Id(_) | Source::Raw(_) | Source::Event(_)) => Self {
+                timestamp: event_time(webhook),
+                ..Self::default()
+            },
+            // Threads, contact-book changes, unmatched contacts and whole changes: the
+            // entry's time.
+            _ => Self {
+                timestamp: webhook
+                    .cloud()
+                    .and_then(|n| n.entries().get(item.entry))
+                    .and_then(|e| e.time.as_ref())
+                    .and_then(seconds),
+                ..Self::default()
+            },
         }
     }
 
-    fn cloud(root: &Value, item: &Item<'_>) -> Self {
-        let entry = root.get("entry").and_then(|e| e.get(item.entry));
-        let value = entry
-            .and_then(|e| e.get("changes"))
-            .and_then(|c| c.get(item.change))
-            .and_then(|c| c.get("value"));
-        let array = match item.kind {
-            ItemKind::Message => "messages",
-            ItemKind::Status => "statuses",
-            ItemKind::Call => "calls",
-            ItemKind::Echo => "message_echoes",
-            ItemKind::UserPreference => "user_preferences",
-            _ => {
-                return Self {
-                    timestamp: entry.and_then(|e| e.get("time")).and_then(seconds),
-                    ..Self::default()
-                };
-            }
-        };
-        let Some(obj) = value
-            .and_then(|v| v.get(array))
-            .and_then(|a| a.get(item.index))
-        else {
-            return Self::default();
-        };
-        let text = |k: &str| obj.get(k).and_then(Value::as_str);
-        Self {
-            message_type: matches!(item.kind, ItemKind::Message | ItemKind::Echo)
-                .then(|| text("type").map_or("other", message_type)),
-            status: match item.kind {
-                ItemKind::Status | ItemKind::Call => text("status").map(status),
-                _ => None,
-            },
-            timestamp: obj.get("timestamp").and_then(seconds),
-            pricing_category: obj
-                .get("pricing")
-                .and_then(|p| p.get("category"))
-                .and_then(Value::as_str)
-                .map(pricing_category),
-            error_code: obj
-                .get("errors")
-                .and_then(|e| e.get(0))
-                .and_then(|e| e.get("code"))
-                .and_then(code),
-        }
-    }
-
-    fn wasender(root: &Value, item: &Item<'_>) -> Self {
-        let data = root.get("data");
-        let record = data.and_then(|d| match d {
-            Value::Array(a) => a.get(item.index),
-            Value::Object(o) => match o.get("messages") {
-                Some(Value::Array(a)) => a.get(item.index),
-                Some(m @ Value::Object(_)) => Some(m),
-                _ => o
-                    .get("message")
-                    .filter(|m| m.is_object() && m.get("key").is_some())
-                    .or(Some(d)),
-            },
-            _ => None,
-        });
-        let message = record
-            .and_then(|r| r.get("message"))
-            .and_then(Value::as_object);
-        let status = record
-            .and_then(|r| {
-                r.get("update")
-                    .and_then(|u| u.get("status"))
-                    .or_else(|| r.get("receipt").and_then(|u| u.get("status")))
-                    .or_else(|| r.get("status"))
-            })
+    fn wasender(webhook: &Webhook<'_>, item: &Item<'_>, r: &wasender::Record<'_>) -> Self {
+        let status = r
+            .update
+            .as_ref()
+            .and_then(|u| u.status.as_ref())
+            .or_else(|| r.receipt.as_ref().and_then(|u| u.status.as_ref()))
+            .or(r.status.as_ref())
             .and_then(|s| match s {
-                Value::String(s) => Some(status(s)),
-                Value::Number(n) => n.as_u64().map(numeric_status),
+                StrOrNum::Text(s) => Some(status(s)),
+                StrOrNum::UInt(n) => Some(numeric_status(*n)),
                 _ => None,
             });
-        let timestamp = record
-            .and_then(|r| r.get("messageTimestamp"))
-            .or_else(|| root.get("timestamp"))
-            .and_then(seconds);
         Self {
-            message_type: message.map(|m| {
-                m.keys()
-                    .find_map(|k| wasender_message_type(k))
-                    .unwrap_or("other")
-            }),
+            message_type: r.message.as_deref().map(wasender_message_type),
             status: status.filter(|_| item.id.is_some()),
-            timestamp,
+            timestamp: r
+                .message_timestamp
+                .as_ref()
+                .and_then(seconds)
+                .or_else(|| event_time(webhook)),
             pricing_category: None,
             error_code: None,
         }
     }
 }
 
-/// Unix seconds from a number or a numeric string; milliseconds are scaled down.
-fn seconds(v: &Value) -> Option<u64> {
-    let n = match v {
-        Value::Number(n) => n.as_u64()?,
-        Value::String(s) => s.parse().ok()?,
-        _ => return None,
-    };
-    // Anything past the year 5138 in seconds is a millisecond timestamp.
-    Some(if n >= 100_000_000_000 { n / 1000 } else { n })
+/// The WASender event's own `timestamp`.
+fn event_time(webhook: &Webhook<'_>) -> Option<u64> {
+    webhook
+        .wasender()
+        .and_then(|e| e.timestamp.as_ref())
+        .and_then(seconds)
 }
 
-fn code(v: &Value) -> Option<u32> {
-    match v {
-        Value::Number(n) => n.as_u64().and_then(|c| u32::try_from(c).ok()),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
+/// Unix seconds from a number or a numeric string; milliseconds are scaled down.
+fn seconds(v: &StrOrNum<'_>) -> Option<u64> {
+    v.unix_seconds().and_then(|s| u64::try_from(s).ok())
+}
+
+/// The code of the first error, a number or a numeric string.
+fn first_code(errors: Option<&[ErrorInfo<'_>]>) -> Option<u32> {
+    let code = errors?.first()?.code.as_ref()?.as_i64()?;
+    u32::try_from(code).ok()
 }
 
 /// Cloud API message types; anything else is `other`.
@@ -334,14 +304,32 @@ fn message_type(t: &str) -> &'static str {
     KNOWN.iter().find(|k| **k == t).copied().unwrap_or("other")
 }
 
-fn wasender_message_type(key: &str) -> Option<&'static str> {
+/// The type of a WASender message's content: its typed fields first, then the first known
+/// content key kept verbatim; anything else is `other`.
+fn wasender_message_type(content: &wasender::Record<'_>) -> &'static str {
+    let typed = [
+        (content.conversation.is_some(), "text"),
+        (content.extended_text_message.is_some(), "text"),
+        (content.image_message.is_some(), "image"),
+        (content.video_message.is_some(), "video"),
+        (content.audio_message.is_some(), "audio"),
+        (content.document_message.is_some(), "document"),
+        (content.sticker_message.is_some(), "sticker"),
+    ];
+    if let Some((_, t)) = typed.iter().find(|(present, _)| *present) {
+        return t;
+    }
+    content
+        .extra
+        .iter()
+        .find_map(|(key, _)| wasender_content_key(key))
+        .unwrap_or("other")
+}
+
+/// Content keys the typed model keeps verbatim.
+fn wasender_content_key(key: &str) -> Option<&'static str> {
     Some(match key {
-        "conversation" | "extendedTextMessage" => "text",
-        "imageMessage" => "image",
-        "videoMessage" => "video",
-        "audioMessage" => "audio",
-        "documentMessage" | "documentWithCaptionMessage" => "document",
-        "stickerMessage" => "sticker",
+        "documentWithCaptionMessage" => "document",
         "locationMessage" | "liveLocationMessage" => "location",
         "contactMessage" | "contactsArrayMessage" => "contacts",
         "reactionMessage" => "reaction",
@@ -472,6 +460,26 @@ mod tests {
         assert_eq!(records[1].status, Some("other"));
         assert_eq!(records[1].pricing_category, Some("other"));
         assert_eq!(records[1].error_code, None);
+    }
+
+    /// Every item reads its own object: a history message is not confused with the
+    /// `messages[]` item at the same index, and an unmatched contact carries the entry time.
+    #[test]
+    fn items_read_their_own_objects_whatever_the_slot() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","time":1700000000,"changes":[{"field":"history","value":{"metadata":{"phone_number_id":"2"},"messages":[{"from":"4915123456789","id":"wamid.A","timestamp":"1700003600","type":"text"}],"history":[{"threads":[{"id":"919876543210","messages":[{"from":"919876543210","id":"wamid.B","timestamp":"1700007200","type":"image"}]}]}],"contacts":[{"wa_id":"5511987654321"}]}}]}]}"#;
+        let r = anonymize(body, Policy::seed()).unwrap();
+        let got: Vec<_> = r
+            .iter()
+            .map(|r| (r.event, r.message_type, r.hour, r.region.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("message", Some("text"), Some(1_700_002_800), "EU"),
+                ("message", Some("image"), Some(1_700_006_400), "INDIA"),
+                ("contact", None, Some(1_699_999_200), "LATAM"),
+            ]
+        );
     }
 
     #[test]

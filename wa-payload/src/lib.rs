@@ -15,6 +15,7 @@ mod json;
 pub mod lex;
 mod pii;
 pub mod scan;
+mod source;
 pub mod wasender;
 
 pub use address::Address;
@@ -22,6 +23,7 @@ pub use error::Error;
 pub use items::{Business, Item, ItemKind, Items, Party, Role, Slot};
 pub use json::{Extra, OneOrMany, Raw, Redacted, StrOrNum};
 pub use pii::{Body, Jid, MessageId, Name, Phone, UserId};
+pub use source::Source;
 
 use std::fmt;
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use wa_payload::{ItemKind, Provider, Role, Webhook};
+use wa_payload::{ItemKind, Provider, Role, Source, Webhook};
 
 /// The corpus folder, or `None` (with a note) when it is absent outside CI.
 pub(crate) fn corpus_dir() -> Option<PathBuf> {
@@ -157,6 +157,13 @@ fn check_file(name: &str, body: &[u8], provider: Provider) {
         if provider == Provider::Wasender {
             assert_eq!(item.kind, ItemKind::Event, "{name}");
         }
+        // The typed object of every item is found, and carries the item's id.
+        let source = webhook
+            .source(item)
+            .unwrap_or_else(|| panic!("{name}: no source for {item:?}"));
+        if let Some(id) = item.id {
+            assert_eq!(source_id(&source), Some(id), "{name}: source of {item:?}");
+        }
     }
 
     // Round trip: the serialized model is the same JSON value, borrowed and owned.
@@ -205,6 +212,24 @@ fn check_file(name: &str, body: &[u8], provider: Provider) {
         leaked.is_empty(),
         "{name}: Debug shows the values of {leaked:?}"
     );
+}
+
+/// The id the typed object of an item carries, if any.
+fn source_id<'m>(source: &Source<'m, '_>) -> Option<&'m str> {
+    match *source {
+        Source::Message(m) => m.id.as_ref().map(|i| i.as_str()),
+        Source::Status(s) => s.id.as_ref().map(|i| i.as_str()),
+        Source::Call(c) => c.id.as_ref().map(|i| i.as_str()),
+        Source::Record(r) => r
+            .key
+            .as_ref()
+            .and_then(|k| k.id.as_ref())
+            .map(|i| i.as_str())
+            .or(r.id.as_ref().map(|i| i.as_str()))
+            .or(r.call_id.as_ref().map(|i| i.as_str())),
+        Source::Key(k) => k.id.as_ref().map(|i| i.as_str()),
+        _ => None,
+    }
 }
 
 #[test]

@@ -9,6 +9,9 @@ use wa_payload::{Address, Item, ItemKind, Model, Role, Slot, Webhook};
 
 /// Checks every item of `webhook` against its typed model.
 pub fn check(webhook: &Webhook<'_>) -> Result<(), String> {
+    if let Some(item) = webhook.items().find(|item| webhook.source(item).is_none()) {
+        return Err(format!("no typed source for {item:?}"));
+    }
     match webhook.model() {
         Model::CloudApi(n) => webhook.items().try_for_each(|item| cloud(n, &item)),
         Model::Wasender(e) => webhook.items().try_for_each(|item| wasender(e, &item)),
