@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 
 use crate::json::{Raw, Redacted, StrOrNum, object};
-use crate::pii::{Body, MessageId, Name, Phone, UserId};
+use crate::pii::{Body, Link, MessageId, Name, Phone, UserId};
 
 object! {
     /// A whole Cloud API webhook body.
@@ -298,7 +298,7 @@ object! {
         /// Parent business-scoped user id.
         "parent_user_id" => parent_user_id: UserId<'a>,
         /// Hash of the user's identity key.
-        "identity_key_hash" => identity_key_hash: Cow<'a, str>,
+        "identity_key_hash" => identity_key_hash: Redacted<Cow<'a, str>>,
     }
 }
 
@@ -485,7 +485,7 @@ object! {
     /// `referral` of a message (click-to-WhatsApp ads).
     pub struct Referral<'a> {
         /// Ad URL.
-        "source_url" => source_url: Cow<'a, str>,
+        "source_url" => source_url: Link<'a>,
         /// Ad id.
         "source_id" => source_id: Cow<'a, str>,
         /// `ad` or `post`.
@@ -497,13 +497,13 @@ object! {
         /// `image` or `video`.
         "media_type" => media_type: Cow<'a, str>,
         /// Image URL.
-        "image_url" => image_url: Cow<'a, str>,
+        "image_url" => image_url: Link<'a>,
         /// Video URL.
-        "video_url" => video_url: Cow<'a, str>,
+        "video_url" => video_url: Link<'a>,
         /// Thumbnail URL.
-        "thumbnail_url" => thumbnail_url: Cow<'a, str>,
+        "thumbnail_url" => thumbnail_url: Link<'a>,
         /// Click id.
-        "ctwa_clid" => ctwa_clid: Cow<'a, str>,
+        "ctwa_clid" => ctwa_clid: Redacted<Cow<'a, str>>,
     }
 }
 
@@ -517,7 +517,7 @@ object! {
         /// Message.
         "message" => message: Cow<'a, str>,
         /// Legacy details.
-        "details" => details: Cow<'a, str>,
+        "details" => details: Body<'a>,
         /// Documentation link.
         "href" => href: Cow<'a, str>,
         /// `error_data.details`, kept raw.
@@ -533,7 +533,7 @@ object! {
         /// When the identity changed.
         "created_timestamp" => created_timestamp: StrOrNum<'a>,
         /// Identity hash.
-        "hash" => hash: Cow<'a, str>,
+        "hash" => hash: Redacted<Cow<'a, str>>,
     }
 }
 
@@ -559,7 +559,7 @@ object! {
         /// Document file name.
         "filename" => filename: Body<'a>,
         /// Download URL (newer API versions).
-        "url" => url: Cow<'a, str>,
+        "url" => url: Link<'a>,
         /// Voice note (`audio`).
         "voice" => voice: bool,
         /// Animated sticker.
@@ -607,9 +607,9 @@ object! {
         /// Developer id of the choice.
         "id" => id: Cow<'a, str>,
         /// Title.
-        "title" => title: Cow<'a, str>,
+        "title" => title: Body<'a>,
         /// Description (list rows).
-        "description" => description: Cow<'a, str>,
+        "description" => description: Body<'a>,
     }
 }
 
@@ -641,9 +641,9 @@ object! {
     /// `button` content (quick reply to a template).
     pub struct Button<'a> {
         /// Developer payload.
-        "payload" => payload: Cow<'a, str>,
+        "payload" => payload: Body<'a>,
         /// Button text.
-        "text" => text: Cow<'a, str>,
+        "text" => text: Body<'a>,
     }
 }
 
@@ -653,7 +653,7 @@ object! {
         /// Message reacted to.
         "message_id" => message_id: MessageId<'a>,
         /// The emoji.
-        "emoji" => emoji: Cow<'a, str>,
+        "emoji" => emoji: Body<'a>,
     }
 }
 
@@ -763,7 +763,7 @@ object! {
         /// Errors of failed messages.
         "errors" => errors: Vec<ErrorInfo<'a>>,
         /// Data the business attached when sending.
-        "biz_opaque_callback_data" => biz_opaque_callback_data: Cow<'a, str>,
+        "biz_opaque_callback_data" => biz_opaque_callback_data: Redacted<Cow<'a, str>>,
         /// `call` for call statuses.
         "type" => status_type: Cow<'a, str>,
     }
@@ -844,7 +844,7 @@ object! {
         /// SDP session, kept raw.
         "session" => session: Raw<'a>,
         /// Business callback data.
-        "biz_opaque_callback_data" => biz_opaque_callback_data: Cow<'a, str>,
+        "biz_opaque_callback_data" => biz_opaque_callback_data: Redacted<Cow<'a, str>>,
         /// Errors.
         "errors" => errors: Vec<ErrorInfo<'a>>,
     }

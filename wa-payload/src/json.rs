@@ -923,6 +923,19 @@ macro_rules! object {
         }
 
         impl<'a> $name<'a> {
+            /// The fields as the [`schema`](crate::schema) describes them.
+            const SCHEMA_FIELDS: &'static [(&'static str, $crate::schema::Shape)] = &[
+                $( ($key, <$ty as $crate::schema::Described>::SHAPE), )*
+            ];
+
+            /// This object's [`schema::Object`](crate::schema::Object).
+            pub(crate) fn schema() -> $crate::schema::Object {
+                $crate::schema::Object::new(
+                    concat!(module_path!(), "::", stringify!($name)),
+                    Self::SCHEMA_FIELDS,
+                )
+            }
+
             /// Detaches this model from the input body.
             pub fn into_owned(self) -> $name<'static> {
                 $name {
@@ -930,6 +943,11 @@ macro_rules! object {
                     extra: self.extra.into_owned(),
                 }
             }
+        }
+
+        impl $crate::schema::Described for $name<'_> {
+            const SHAPE: $crate::schema::Shape =
+                $crate::schema::Shape::of_object(Self::schema, None);
         }
 
         impl $crate::json::Own for $name<'_> {

@@ -15,6 +15,7 @@ mod json;
 pub mod lex;
 mod pii;
 pub mod scan;
+pub mod schema;
 mod source;
 pub mod wasender;
 
@@ -22,7 +23,7 @@ pub use address::Address;
 pub use error::Error;
 pub use items::{Business, Item, ItemKind, Items, Party, Role, Slot};
 pub use json::{Extra, OneOrMany, Raw, Redacted, StrOrNum};
-pub use pii::{Body, Jid, MessageId, Name, Phone, UserId};
+pub use pii::{Body, Jid, Link, MessageId, Name, Phone, UserId};
 pub use source::Source;
 
 use std::fmt;

@@ -115,6 +115,20 @@ fn id_scheme(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("••••")
 }
 
+/// Shows the scheme and host of a URL, never its path or query.
+fn link_origin(value: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    if let Some((scheme, rest)) = value.split_once("://")
+        && !scheme.is_empty()
+        && scheme.bytes().all(|b| b.is_ascii_alphabetic())
+    {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        // Userinfo (`user:secret@host`) is personal too.
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        write!(f, "{scheme}://{host}/")?;
+    }
+    f.write_str("••••")
+}
+
 fn redacted(_: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     f.write_str("[REDACTED]")
 }
@@ -154,10 +168,31 @@ pii_string!(
     Body,
     redacted
 );
+pii_string!(
+    /// A link to a person's media or to the ad they clicked (media `url`, `directPath`,
+    /// referral URLs): its path and query carry tokens. `Debug` shows the origin only,
+    /// `Link(https://lookaside.fbsbx.com/••••)`.
+    Link,
+    link_origin
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_show_their_origin_only() {
+        let l = Link::new(
+            "https://lookaside.fbsbx.com/whatsapp_business/attachments/?mid=123&hash=abc",
+        );
+        assert_eq!(format!("{l:?}"), "Link(https://lookaside.fbsbx.com/••••)");
+        let l = Link::new("https://user:pw@host.example/x");
+        assert_eq!(format!("{l:?}"), "Link(https://host.example/••••)");
+        assert_eq!(
+            format!("{:?}", Link::new("/v/t62.7118-24/abc")),
+            "Link(••••)"
+        );
+    }
 
     #[test]
     fn short_phone_shows_no_tail() {

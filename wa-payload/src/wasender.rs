@@ -19,7 +19,7 @@ use crate::json::{
     Extra, Fit, FromJson, FromMap, OneOrMany, Own, Raw, Redacted, StrOrNum, kind, next_key, object,
     read_field,
 };
-use crate::pii::{Body, Jid, MessageId, Name, Phone};
+use crate::pii::{Body, Jid, Link, MessageId, Name, Phone};
 
 /// The family of a WASender event name. Routing reads `data` by shape whatever the event;
 /// the family only decides who a record without a key concerns (a person for message
@@ -256,6 +256,29 @@ impl<'de: 'a, 'a, T: Shape<'a>> Visitor<'de> for ShapeVisitor<T> {
     }
     fn visit_unit<E: de::Error>(self) -> Result<T, E> {
         Ok(T::raw(Raw::NULL))
+    }
+}
+
+impl crate::schema::Described for Data<'_> {
+    const SHAPE: crate::schema::Shape =
+        crate::schema::Shape::of_object(Record::schema, Some(crate::schema::Personal::Jid));
+}
+
+impl crate::schema::Described for DataElement<'_> {
+    const SHAPE: crate::schema::Shape = <Data<'_> as crate::schema::Described>::SHAPE;
+}
+
+impl Event<'_> {
+    /// The event's [`schema::Object`](crate::schema::Object).
+    pub(crate) fn schema() -> crate::schema::Object {
+        use crate::schema::{Described, Object, Shape};
+        const FIELDS: &[(&str, Shape)] = &[
+            ("event", Shape::PLAIN),
+            ("sessionId", Shape::PLAIN),
+            ("timestamp", Shape::PLAIN),
+            ("data", <Data<'_> as Described>::SHAPE),
+        ];
+        Object::new("wasender::Event", FIELDS)
     }
 }
 
@@ -594,7 +617,7 @@ object! {
     /// A `messages.reaction` reaction.
     pub struct ReactionUpdate<'a> {
         /// The emoji (empty when removed).
-        "text" => text: Cow<'a, str>,
+        "text" => text: Body<'a>,
         /// The message reacted to.
         "key" => key: MessageKey<'a>,
     }
@@ -613,7 +636,7 @@ object! {
     /// as base64 strings and as strings or numbers; they are kept as sent.
     pub struct MediaMessage<'a> {
         /// Encrypted media URL.
-        "url" => url: Cow<'a, str>,
+        "url" => url: Link<'a>,
         /// MIME type.
         "mimetype" => mimetype: Cow<'a, str>,
         /// Base64 SHA-256 of the decrypted file.
@@ -629,7 +652,7 @@ object! {
         /// Document file name.
         "fileName" => file_name: Body<'a>,
         /// WhatsApp CDN path.
-        "directPath" => direct_path: Cow<'a, str>,
+        "directPath" => direct_path: Link<'a>,
         /// Voice note (`audioMessage`).
         "ptt" => ptt: bool,
         /// Duration in seconds.
