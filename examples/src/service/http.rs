@@ -21,11 +21,12 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
-use tower::limit::ConcurrencyLimitLayer;
+use tower::limit::GlobalConcurrencyLimitLayer;
 use tower::load_shed::LoadShedLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
 /// Meta's largest webhook body, and the default body bound.
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
@@ -69,7 +70,9 @@ pub fn harden(router: Router, limits: &HttpLimits) -> Router {
             overloaded()
         }))
         .layer(LoadShedLayer::new())
-        .layer(ConcurrencyLimitLayer::new(limits.max_in_flight));
+        // One semaphore for the whole server: axum applies a layer to each route and method
+        // separately, so a per-service limit would allow `max_in_flight` per route.
+        .layer(GlobalConcurrencyLimitLayer::new(limits.max_in_flight));
     router
         // axum's own extractor bound (2 MB by default) follows ours.
         .layer(DefaultBodyLimit::max(limits.body_bytes))
@@ -81,10 +84,14 @@ pub fn harden(router: Router, limits: &HttpLimits) -> Router {
         ))
         .layer(overload)
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // The path only: query strings can hold tokens (the verify handshake).
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &axum::http::Request<_>| {
+                    // The path only: query strings can hold tokens (the verify handshake).
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                })
+                // A 503 is an expected answer (the provider retries); an error is logged
+                // by the handler that knows its cause.
+                .on_failure(DefaultOnFailure::new().level(Level::WARN)),
         )
 }
 
@@ -245,6 +252,40 @@ mod tests {
         )
         .await;
         assert!(big.starts_with("HTTP/1.1 413"), "{big}");
+        let _ = stop.send(());
+    }
+
+    /// The bound of requests in flight holds across routes: a slow request on one route
+    /// makes the server shed a request on another.
+    #[tokio::test]
+    async fn the_in_flight_bound_is_shared_by_every_route() {
+        let limits = HttpLimits {
+            max_in_flight: 1,
+            ..HttpLimits::default()
+        };
+        let (addr, stop) = start(limits).await;
+        let slow = tokio::spawn(request(
+            addr,
+            b"GET /slow HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        ));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let shed = request(
+            addr,
+            b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        assert!(shed.starts_with("HTTP/1.1 503"), "{shed}");
+        assert!(
+            shed.to_ascii_lowercase().contains("retry-after: 1"),
+            "{shed}"
+        );
+        assert!(slow.await.unwrap().ends_with("done"));
+        let ok = request(
+            addr,
+            b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
         let _ = stop.send(());
     }
 
