@@ -18,6 +18,7 @@
 //! in process.
 
 pub mod check;
+pub mod cli;
 pub mod corpus;
 pub mod generate;
 pub mod numbers;

@@ -194,7 +194,7 @@ mod tests {
             expected_status: e.status,
             route_error: None,
             bodies: e.bodies.clone(),
-            items: e.items.clone(),
+            items: e.items,
         };
         let mut out = Vec::new();
         write_line(&mut out, &record).unwrap();
