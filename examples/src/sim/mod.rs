@@ -19,6 +19,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod corpus;
 pub mod generate;
 pub mod numbers;
