@@ -1,5 +1,5 @@
-//! Shared code for the `residency` CLI, the `demo`, and the `edge-router` and `regional-node`
-//! services.
+//! Shared code for the `residency` CLI, the `demo`, the `edge-router` and `regional-node`
+//! services, and the `provider-sim` load and outage driver.
 //!
 //! Everything that does I/O lives here, outside the sans-IO library crates: reading a body
 //! from a file or stdin, printing JSON, mapping outcomes to exit codes.
@@ -11,3 +11,4 @@ pub mod demo;
 pub mod edge;
 pub mod samples;
 pub mod service;
+pub mod sim;

@@ -5,5 +5,6 @@ mod archive;
 mod country;
 mod pii;
 mod route;
+mod sim;
 mod support;
 mod usage;
