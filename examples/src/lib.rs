@@ -8,5 +8,6 @@
 pub mod cli;
 pub mod cmd;
 pub mod demo;
+pub mod node;
 pub mod samples;
 pub mod service;
