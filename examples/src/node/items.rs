@@ -157,7 +157,8 @@ fn task_of(provider: Provider, kind: ItemKind, object: &Value) -> Option<Task> {
             .any(|k| k.starts_with("message_template_"))
             .then_some(Task::Template),
         (Provider::CloudApi, _) => None,
-        (_, ItemKind::Message | ItemKind::Echo) => {
+        // WASender items are `event`s (or messages): any record with media content.
+        _ => {
             let message = object.get("message")?;
             WASENDER_MEDIA
                 .iter()
@@ -168,7 +169,6 @@ fn task_of(provider: Provider, kind: ItemKind, object: &Value) -> Option<Task> {
                 })
                 .then_some(Task::WasenderMedia)
         }
-        _ => None,
     }
 }
 
