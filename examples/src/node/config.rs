@@ -448,7 +448,7 @@ fn hex_secret(
     let n = base16ct::mixed::decode(text, &mut out)
         .map_err(|_| ConfigError::new(key, "is not hexadecimal"))?
         .len();
-    if n < min || text.len() % 2 != 0 {
+    if n < min || !text.len().is_multiple_of(2) {
         return Err(ConfigError::new(
             key,
             format!("must be at least {min} bytes of hex"),

@@ -273,16 +273,23 @@ pub async fn store_body(
             }
         }
     }
+    let mut stored = 0;
     if !fresh.is_empty() {
-        if let Err(e) = state.store.store_items(&fresh, &claims, now_ms()).await {
-            release(state, &claims).await;
-            return Err(match e {
-                StoreError::ReservationLost => AppError::Unavailable {
-                    retry_after: 1,
-                    what: "an idempotency reservation was lost",
-                },
-                e => AppError::store(&e),
-            });
+        match state.store.store_items(&fresh, &claims, now_ms()).await {
+            Ok(ids) => {
+                stored = ids.len();
+                duplicates += fresh.len() - stored;
+            }
+            Err(e) => {
+                release(state, &claims).await;
+                return Err(match e {
+                    StoreError::ReservationLost => AppError::Unavailable {
+                        retry_after: 1,
+                        what: "an idempotency reservation was lost",
+                    },
+                    e => AppError::store(&e),
+                });
+            }
         }
         if fresh.iter().any(|r| r.task.is_some()) {
             state.wake.notify_one();
@@ -297,7 +304,7 @@ pub async fn store_body(
             outcome: "stored",
             masked: masked_label,
         })
-        .inc_by(u64::try_from(fresh.len()).unwrap_or(0));
+        .inc_by(u64::try_from(stored).unwrap_or(0));
     state
         .metrics
         .items
@@ -306,10 +313,7 @@ pub async fn store_body(
             masked: masked_label,
         })
         .inc_by(u64::try_from(duplicates).unwrap_or(0));
-    Ok(Outcome {
-        stored: fresh.len(),
-        duplicates,
-    })
+    Ok(Outcome { stored, duplicates })
 }
 
 async fn release(state: &NodeState, claims: &[(ItemKey, i64)]) {

@@ -98,7 +98,7 @@ pub fn media_key(b64: &str) -> Result<Zeroizing<Vec<u8>>, MediaError> {
 /// [`MediaError`] naming the check that failed.
 pub fn decrypt(media_key: &[u8], info: &str, file: &[u8]) -> Result<Vec<u8>, MediaError> {
     let keys = expand(media_key, info)?;
-    if file.len() < MAC_LEN + 16 || (file.len() - MAC_LEN) % 16 != 0 {
+    if file.len() < MAC_LEN + 16 || !(file.len() - MAC_LEN).is_multiple_of(16) {
         return Err(MediaError::Length);
     }
     let (ciphertext, tag) = file.split_at(file.len() - MAC_LEN);

@@ -958,3 +958,20 @@ async fn postgres_backend() {
     b.stop().await;
     pg.drop_database().await;
 }
+
+#[tokio::test]
+async fn an_item_redelivered_after_its_key_was_forgotten_is_not_stored_twice() {
+    let node = Node::start(Opts::eu()).await;
+    let c = client();
+    assert_eq!(
+        post_hub(&c, &node.url("/ingest"), DE_TEXT).await.status(),
+        200
+    );
+    // The dedupe window forgets every committed key (as after seven days).
+    assert_eq!(node.state.store.forget_keys(i64::MAX).await.unwrap(), 1);
+    let r = post_hub(&c, &node.url("/ingest"), DE_TEXT).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "{\"stored\":0,\"duplicates\":1}\n");
+    assert_eq!(node.listing().await.len(), 1);
+    node.stop().await;
+}

@@ -485,9 +485,13 @@ impl Node {
     }
 }
 
+/// A stand-in file: its bytes, the hex sha256 the metadata gives, a download URL to give
+/// instead of the stand-in's own.
+type StandFile = (Vec<u8>, Option<String>, Option<String>);
+
 #[derive(Clone)]
 struct Stand {
-    files: Arc<Mutex<HashMap<String, (Vec<u8>, Option<String>, Option<String>)>>>,
+    files: Arc<Mutex<HashMap<String, StandFile>>>,
     token_seen: Arc<AtomicBool>,
     base: Arc<Mutex<String>>,
 }

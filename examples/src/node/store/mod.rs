@@ -326,8 +326,10 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn release(&self, key: &ItemKey, token: i64) -> Result<(), StoreError>;
 
     /// In one transaction: inserts `items` with their outbox jobs and commits every
-    /// reservation in `claims`. [`StoreError::ReservationLost`] (and nothing stored) when a
-    /// reservation is no longer its token's.
+    /// reservation in `claims`; returns the new rows' ids. An item whose key is already in
+    /// `items` (its dedupe key was forgotten after the window) is not stored again.
+    /// [`StoreError::ReservationLost`] (and nothing stored) when a reservation is no longer
+    /// its token's.
     async fn store_items(
         &self,
         items: &[NewItem],

@@ -219,7 +219,8 @@ macro_rules! sql_store {
                     let row = sqlx::query(
                         "INSERT INTO items (item_key, item_id, kind, status, country, region, masked, \
                          provider, message_type, subject_phone, subject_uid, received_at, json) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                         ON CONFLICT (item_key) DO NOTHING RETURNING id",
                     )
                     .bind(item.key.as_bytes().to_vec())
                     .bind(item.item_id.clone())
@@ -234,9 +235,12 @@ macro_rules! sql_store {
                     .bind(item.subject_uid.clone())
                     .bind(now_ms)
                     .bind(item.json.clone())
-                    .fetch_one(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(StoreError::db("insert item"))?;
+                    // Already stored under this key (its dedupe key was forgotten after the
+                    // window): the row stands, nothing is stored twice.
+                    let Some(row) = row else { continue };
                     let id: i64 = row.try_get("id").map_err(StoreError::db("insert item"))?;
                     if let Some(task) = item.task {
                         sqlx::query("INSERT INTO outbox (item, task, next_at) VALUES ($1, $2, $3)")
