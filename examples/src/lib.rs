@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cmd;
 pub mod demo;
 pub mod edge;
+pub mod node;
 pub mod samples;
 pub mod service;
 pub mod sim;
