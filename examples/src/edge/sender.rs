@@ -36,6 +36,7 @@ use tokio::task::JoinSet;
 use super::config::NodeUrls;
 use super::metrics::{AttemptLabels, EdgeMetrics, EndpointLabels};
 use crate::service::config::ConfigError;
+use crate::service::http::client_builder;
 
 /// The most of a node's answer body read (to keep its connection in the pool); the rest is
 /// dropped with the connection.
@@ -56,21 +57,14 @@ impl Sender {
     /// A [`ConfigError`] for `tls` when the client cannot be set up (no usable certificate
     /// store).
     pub fn new(nodes: HashMap<EndpointId, NodeUrls>) -> Result<Self, ConfigError> {
-        // reqwest is built without a default provider: install ring once per process (an
-        // application that installed its own keeps it).
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
-            .tcp_nodelay(true)
-            .user_agent(concat!(
-                "wa-residency-edge-router/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .map_err(|_| ConfigError::new("tls", "cannot set up the HTTP client"))?;
+        let client = client_builder(concat!(
+            "wa-residency-edge-router/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(64)
+        .build()
+        .map_err(|_| ConfigError::new("tls", "cannot set up the HTTP client"))?;
         Ok(Self { client, nodes })
     }
 

@@ -43,6 +43,7 @@ use super::config::{MediaSettings, S3Config};
 use super::items::WASENDER_MEDIA;
 use super::store::{ItemRow, Job, NewLeaf, Task};
 use super::{NodeState, media, now_ms};
+use crate::service::http::client_builder;
 
 /// Opens the object store named by `url`.
 ///
@@ -100,19 +101,22 @@ pub fn open_store(url: &str, s3: &S3Config) -> Result<Arc<dyn ObjectStore>, Stri
 pub fn http_client(media: Option<&MediaSettings>) -> Result<reqwest::Client, String> {
     let hosts = media.map(|m| m.allowed_hosts.clone()).unwrap_or_default();
     let timeout = media.map_or(Duration::from_secs(60), |m| m.timeout);
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(Duration::from_secs(10))
-        .pool_max_idle_per_host(4)
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() < 5 && allowed(&hosts, attempt.url()) {
-                attempt.follow()
-            } else {
-                attempt.stop()
-            }
-        }))
-        .build()
-        .map_err(|_| "http client: cannot start".to_owned())
+    client_builder(concat!(
+        "wa-residency-regional-node/",
+        env!("CARGO_PKG_VERSION")
+    ))
+    .timeout(timeout)
+    .connect_timeout(Duration::from_secs(10))
+    .pool_max_idle_per_host(4)
+    .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() < 5 && allowed(&hosts, attempt.url()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    }))
+    .build()
+    .map_err(|_| "http client: cannot start".to_owned())
 }
 
 /// Whether a download URL is allowed: its host is on the allowlist (exactly, or under a

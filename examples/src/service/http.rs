@@ -95,6 +95,26 @@ pub fn harden(router: Router, limits: &HttpLimits) -> Router {
         )
 }
 
+/// A `reqwest` client builder as every service here starts one: TLS by rustls with the ring
+/// provider (installed for the process unless the application installed its own), no
+/// system proxy, no redirects (a caller that follows some sets its own policy), `TCP_NODELAY`.
+///
+/// ```
+/// let client = examples::service::http::client_builder("my-service/1").build()?;
+/// # drop(client);
+/// # Ok::<(), reqwest::Error>(())
+/// ```
+pub fn client_builder(user_agent: &str) -> reqwest::ClientBuilder {
+    // reqwest is built without a default provider (`rustls-no-provider`): install ring once.
+    // An error means a provider is already installed, which is as good.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .tcp_nodelay(true)
+        .user_agent(user_agent)
+}
+
 /// 503 with `Retry-After: 1`: the server is at its bound of requests in flight.
 fn overloaded() -> Response {
     let mut r = (StatusCode::SERVICE_UNAVAILABLE, "overloaded\n").into_response();

@@ -397,9 +397,7 @@ impl Cluster {
             child: None,
             starts: 0,
         };
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .no_proxy()
+        let client = crate::service::http::client_builder("provider-sim-cluster")
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|_| SimError::Http("client".into()))?;
@@ -733,8 +731,9 @@ mod tests {
         };
         // `sleep --config FILE` exits at once with a usage error: "not running".
         s.start().unwrap();
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::new();
+        let client = crate::service::http::client_builder("test")
+            .build()
+            .unwrap();
         let started = Instant::now();
         let err = s
             .wait_healthy(&client, Duration::from_secs(5))

@@ -169,14 +169,9 @@ impl Bodies {
 /// # Errors
 /// [`SimError::Http`] when the client cannot be built.
 pub fn client(options: &RunOptions) -> Result<reqwest::Client, SimError> {
-    // Another part of the process may have installed a provider already: either is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
+    crate::service::http::client_builder("provider-sim")
         .timeout(options.request_timeout)
         .pool_max_idle_per_host(options.concurrency.max(1))
-        .user_agent("provider-sim")
         .build()
         .map_err(|e| SimError::Http(kind_of(&e).into()))
 }
