@@ -224,16 +224,18 @@ impl KeyScheme {
     /// a JSON path and position, never a value.
     pub fn keys(&self, body: &[u8]) -> Result<Vec<ItemKey>, DeliveryError> {
         let webhook = wa_payload::parse(body).map_err(DeliveryError::Payload)?;
-        // `wa_payload::parse` accepted it, so it is a JSON object within serde_json's limits.
-        let root: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let provider = webhook.provider();
         let mut canonical = Vec::new();
         Ok(webhook
             .items()
             .map(|item| {
                 canonical.clear();
-                if let Some(object) = item_object(&root, provider, &item) {
-                    write_canonical(object, &mut canonical);
+                // The item's own object, found by the routing rules (`Webhook::source`).
+                if let Some(object) = webhook
+                    .source(&item)
+                    .and_then(|s| serde_json::to_value(s).ok())
+                {
+                    write_canonical(&object, &mut canonical);
                 }
                 self.key(provider, item.kind, item.field, item.id, &canonical)
             })
@@ -244,73 +246,6 @@ impl KeyScheme {
 impl fmt::Debug for KeyScheme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("KeyScheme([REDACTED])")
-    }
-}
-
-/// The item's own JSON object within the body.
-///
-/// Cloud API: `entry[e].changes[c].value.<array>[i]` by kind, or the change itself for a
-/// management (`account`) item. WASender: the record whose `key.id` (or `id`, `call_id`) is
-/// the item's id; for an item without an id, the `i`-th group participant, or the event's
-/// `data` (the whole event when it has none).
-fn item_object<'v>(
-    root: &'v Value,
-    provider: Provider,
-    item: &wa_payload::Item<'_>,
-) -> Option<&'v Value> {
-    match provider {
-        Provider::CloudApi => {
-            let change = root
-                .get("entry")?
-                .get(item.entry)?
-                .get("changes")?
-                .get(item.change)?;
-            let array = match item.kind {
-                ItemKind::Message => "messages",
-                ItemKind::Status => "statuses",
-                ItemKind::Call => "calls",
-                ItemKind::Echo => "message_echoes",
-                ItemKind::UserPreference => "user_preferences",
-                _ => return Some(change),
-            };
-            change.get("value")?.get(array)?.get(item.index)
-        }
-        _ => {
-            let Some(data) = root.get("data") else {
-                return Some(root);
-            };
-            match item.id {
-                Some(id) => find_record(data, id, 0).or(Some(data)),
-                None => data
-                    .get("participants")
-                    .and_then(|p| p.get(item.index))
-                    .or(Some(data)),
-            }
-        }
-    }
-}
-
-/// The first object under `v` (depth-first) whose `key.id`, `id` or `call_id` is `id`.
-fn find_record<'v>(v: &'v Value, id: &str, depth: usize) -> Option<&'v Value> {
-    if depth > 16 {
-        return None;
-    }
-    match v {
-        Value::Object(map) => {
-            let matches = map
-                .get("key")
-                .and_then(|k| k.get("id"))
-                .or_else(|| map.get("id"))
-                .or_else(|| map.get("call_id"))
-                .and_then(Value::as_str)
-                == Some(id);
-            if matches {
-                return Some(v);
-            }
-            map.values().find_map(|c| find_record(c, id, depth + 1))
-        }
-        Value::Array(items) => items.iter().find_map(|c| find_record(c, id, depth + 1)),
-        _ => None,
     }
 }
 

@@ -64,6 +64,28 @@ pub enum Source<'m, 'a> {
     Event(&'m wasender::Event<'a>),
 }
 
+/// A source serializes as its object (for [`Source::Change`], the change), so the JSON of
+/// one item is `serde_json::to_value(source)`: equal to that object in the body.
+impl serde::Serialize for Source<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Source::Message(v) => v.serialize(s),
+            Source::Status(v) => v.serialize(s),
+            Source::Call(v) => v.serialize(s),
+            Source::UserPreference(v) => v.serialize(s),
+            Source::Thread(v) => v.serialize(s),
+            Source::StateSync(v) => v.serialize(s),
+            Source::Contact(v) => v.serialize(s),
+            Source::Change { change, .. } => change.serialize(s),
+            Source::Record(v) => v.serialize(s),
+            Source::Key(v) => v.serialize(s),
+            Source::Id(v) => v.serialize(s),
+            Source::Raw(v) => v.serialize(s),
+            Source::Event(v) => v.serialize(s),
+        }
+    }
+}
+
 impl<'a> Webhook<'a> {
     /// The typed object `item` was read from, or `None` when `item` is not an item of this
     /// webhook.
@@ -320,6 +342,16 @@ mod tests {
         assert_eq!(sources(session), ["record -"]);
         let bare = br#"{"event":"session.status"}"#;
         assert_eq!(sources(bare), ["event session.status"]);
+    }
+
+    #[test]
+    fn a_source_serializes_as_its_object_in_the_body() {
+        let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"2"},"statuses":[{"id":"wamid.S","status":"read","recipient_id":"919876543210","x":[1,{"y":null}]}]}}]}]}"#;
+        let w = parse(body).unwrap();
+        let item = w.items().next().unwrap();
+        let got = serde_json::to_value(w.source(&item).unwrap()).unwrap();
+        let root: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(got, root["entry"][0]["changes"][0]["value"]["statuses"][0]);
     }
 
     #[test]

@@ -2,16 +2,17 @@
 //! its own JSON, its facts (kind, status, country, region), the keyed pseudonyms of its party
 //! for subject requests, and the archive task it needs.
 //!
-//! The items come from the router's scan (`Router::items`), in the order of the routing
-//! decision, of `KeyScheme::keys` and of pii-mask's records: every list is checked to have
-//! the same length before they are zipped.
+//! The items come from `wa_payload::parse` (the router's scan and typed model), in the order
+//! of the routing decision, of `KeyScheme::keys` and of pii-mask's records: every list is
+//! checked to have the same length before they are zipped. Each item's JSON is its typed
+//! object (`Webhook::source`), found by the same rules that routed it.
 
 use pii_mask::PseudonymKey;
 use pii_mask::pseudonym::Kind as PseudonymKind;
-use residency_core::route::{Decision, Router, Scratch};
+use residency_core::route::{Decision, RouteError, Router};
 use residency_delivery::ItemKey;
 use serde_json::Value;
-use wa_payload::{ItemKind, Provider, Role};
+use wa_payload::{Address, ItemKind, Provider, Role};
 
 use super::store::{NewItem, Task};
 
@@ -33,12 +34,16 @@ pub enum ItemsError {
     Json,
 }
 
-/// A user id or LID as a lookup key: without `@lid` and a `:device` suffix.
+/// A user id or LID as a lookup key: a LID's user part (`wa_payload::Address`: without
+/// `@lid`, agent and device), a business-scoped user id as it is.
 pub fn normalize_user_id(raw: &str) -> &str {
     let raw = raw.trim();
-    let raw = raw.strip_suffix("@lid").unwrap_or(raw);
-    match raw.split_once(':') {
-        Some((user, _)) if !user.contains('.') => user,
+    match Address::parse(raw) {
+        Address::Lid(user) => user,
+        // A LID typed without its domain, maybe with its device (`118273645546372:12`).
+        Address::Phone(bare) if !bare.contains('.') => {
+            bare.split_once(':').map_or(bare, |(user, _)| user)
+        }
         _ => raw,
     }
 }
@@ -60,74 +65,6 @@ pub fn subject_pseudonyms(
             .into_string()
     });
     (phone, uid)
-}
-
-/// The item's own JSON object within the body (Cloud API: the element of its change's
-/// array, or the change itself for management items; WASender: the record with the item's
-/// id, else the participant, else the event's `data`).
-pub fn item_object<'v>(
-    root: &'v Value,
-    provider: Provider,
-    item: &wa_payload::Item<'_>,
-) -> Option<&'v Value> {
-    match provider {
-        Provider::CloudApi => {
-            let change = root
-                .get("entry")?
-                .get(item.entry)?
-                .get("changes")?
-                .get(item.change)?;
-            let array = match item.kind {
-                ItemKind::Message => "messages",
-                ItemKind::Status => "statuses",
-                ItemKind::Call => "calls",
-                ItemKind::Echo => "message_echoes",
-                ItemKind::UserPreference => "user_preferences",
-                _ => return Some(change),
-            };
-            let value = change.get("value")?;
-            // History messages live in threads; fall back to the change's value.
-            value
-                .get(array)
-                .and_then(|a| a.get(item.index))
-                .or(Some(value))
-        }
-        _ => {
-            let Some(data) = root.get("data") else {
-                return Some(root);
-            };
-            match item.id {
-                Some(id) => find_record(data, id, 0).or(Some(data)),
-                None => data
-                    .get("participants")
-                    .and_then(|p| p.get(item.index))
-                    .or(Some(data)),
-            }
-        }
-    }
-}
-
-fn find_record<'v>(v: &'v Value, id: &str, depth: usize) -> Option<&'v Value> {
-    if depth > 16 {
-        return None;
-    }
-    match v {
-        Value::Object(map) => {
-            let matches = map
-                .get("key")
-                .and_then(|k| k.get("id"))
-                .or_else(|| map.get("id"))
-                .or_else(|| map.get("call_id"))
-                .and_then(Value::as_str)
-                == Some(id);
-            if matches {
-                return Some(v);
-            }
-            map.values().find_map(|c| find_record(c, id, depth + 1))
-        }
-        Value::Array(items) => items.iter().find_map(|c| find_record(c, id, depth + 1)),
-        _ => None,
-    }
 }
 
 /// The Cloud API media types the worker archives.
@@ -188,8 +125,8 @@ pub fn rows(
     media: bool,
 ) -> Result<Vec<NewItem>, ItemsError> {
     let body = decision.original();
-    let mut scratch = Scratch::default();
-    let scanned: Vec<wa_payload::Item<'_>> = router.items(body, &mut scratch)?.collect();
+    let webhook = wa_payload::parse_with(body, router.limits()).map_err(RouteError::from)?;
+    let scanned: Vec<wa_payload::Item<'_>> = webhook.items().collect();
     let records = pii_mask::record::anonymize(body, router.policy())?;
     if scanned.len() != decision.items().len()
         || records.len() != scanned.len()
@@ -197,13 +134,19 @@ pub fn rows(
     {
         return Err(ItemsError::Inconsistent);
     }
-    let root: Value = serde_json::from_slice(body).map_err(|_| ItemsError::Json)?;
     let provider = decision.provider();
     let mut out = Vec::with_capacity(scanned.len());
     for (((item, routed), record), key) in
         scanned.iter().zip(decision.items()).zip(&records).zip(keys)
     {
-        let object = item_object(&root, provider, item).unwrap_or(&Value::Null);
+        // The item's own object, found by the routing rules.
+        let object = webhook
+            .source(item)
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|_| ItemsError::Json)?
+            .unwrap_or(Value::Null);
+        let object = &object;
         let (subject_phone, subject_uid) = if masked {
             (None, None)
         } else {

@@ -100,6 +100,12 @@ impl Router {
         &self.policy
     }
 
+    /// The parse limits in force (pass them to `wa_payload::parse_with` to read the model
+    /// of a body this router accepts).
+    pub fn limits(&self) -> &wa_payload::Limits {
+        &self.limits
+    }
+
     /// Routes one body: every item with its party, country, basis and region, and the
     /// bodies to forward, one per region.
     pub fn route(&self, body: Bytes) -> Result<Decision, RouteError> {
