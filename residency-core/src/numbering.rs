@@ -17,19 +17,19 @@
 //! Lookups are allocation-free and need no start-up work:
 //!
 //! ```
-//! use residency_core::numbering::{lookup, split_calling_code};
-//! use residency_core::{Basis, Country};
+//! use residency_core::numbering::{lookup, split_calling_code, PlanBasis};
+//! use residency_core::Country;
 //!
 //! let m = lookup(b"18765550123").unwrap(); // +1 876: Jamaica, not the US
 //! assert_eq!(m.country, Some(Country::from_static("JM")));
 //! assert_eq!(m.calling_code.get(), 1);
-//! assert_eq!(m.basis, Basis::LeadingDigits);
+//! assert_eq!(m.basis, PlanBasis::LeadingDigits);
 //!
 //! let m = lookup(b"77012345678").unwrap(); // +7 7: Kazakhstan, not Russia
 //! assert_eq!(m.country, Some(Country::from_static("KZ")));
 //!
 //! let m = lookup(b"4915112345678").unwrap();
-//! assert_eq!((m.country, m.basis), (Some(Country::from_static("DE")), Basis::CallingCode));
+//! assert_eq!((m.country, m.basis), (Some(Country::from_static("DE")), PlanBasis::CallingCode));
 //!
 //! assert_eq!(lookup(b"80012345678").unwrap().country, None); // +800: non-geographic
 //! assert!(lookup(b"2801234567").is_none()); // +280 is not assigned
@@ -38,7 +38,6 @@
 
 use std::fmt;
 
-use crate::attribution::Basis;
 use crate::country::Country;
 
 // Generated and reviewed as data: keep its layout, and its keys are grouped by field
@@ -156,6 +155,21 @@ impl fmt::Display for CallingCode {
     }
 }
 
+/// What decided the country of a number in the plan: the calling code alone, or the digits
+/// after a shared code.
+///
+/// The plan's own answer; [`crate::attribution`] turns it into an attribution
+/// [`Basis`](crate::Basis) (`From`), so the plan depends on nothing of attribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PlanBasis {
+    /// The calling code alone (a code with a single region, or a non-geographic code).
+    CallingCode,
+    /// The calling code is shared and the digits after it decided (NANP area code, `+7 7`,
+    /// `+44 1481`, ...), including the fallback to the code's main region.
+    LeadingDigits,
+}
+
 /// What the numbering plan says about an international number.
 ///
 /// A `Debug` print shows only the code and country, never the number.
@@ -165,10 +179,10 @@ pub struct PlanMatch {
     pub calling_code: CallingCode,
     /// The country, `None` for non-geographic codes.
     pub country: Option<Country>,
-    /// [`Basis::CallingCode`] when the code alone decides (single-region or non-geographic
-    /// codes), [`Basis::LeadingDigits`] when the code is shared and the digits after it were
-    /// consulted (including the fallback to the main region).
-    pub basis: Basis,
+    /// [`PlanBasis::CallingCode`] when the code alone decides (single-region or
+    /// non-geographic codes), [`PlanBasis::LeadingDigits`] when the code is shared and the
+    /// digits after it were consulted (including the fallback to the main region).
+    pub basis: PlanBasis,
 }
 
 /// Splits the calling code off an international number given as ASCII digits (no `+`).
@@ -204,7 +218,8 @@ pub fn split_calling_code(digits: &[u8]) -> Option<(CallingCode, usize)> {
 /// `None` means no assigned calling code prefixes the digits. Only the leading digits are
 /// read (the code plus at most 6 more), and the number's length only where libphonenumber's
 /// answer depends on it (NANP 7-digit `31x` numbers are CA); the length is not validated
-/// here (see [`crate::attribution::normalize_phone`]). Never allocates, never panics.
+/// here (attribution normalizes numbers before it looks them up). Never allocates, never
+/// panics.
 #[must_use]
 pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
     let (calling_code, n) = split_calling_code(digits)?;
@@ -213,7 +228,7 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
         return Some(PlanMatch {
             calling_code,
             country: code.main,
-            basis: Basis::CallingCode,
+            basis: PlanBasis::CallingCode,
         });
     }
     let rest = digits.get(n..).unwrap_or_default();
@@ -254,7 +269,7 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
     Some(PlanMatch {
         calling_code,
         country,
-        basis: Basis::LeadingDigits,
+        basis: PlanBasis::LeadingDigits,
     })
 }
 
@@ -340,7 +355,7 @@ mod tests {
         assert_eq!(country("187"), cc("US"));
         assert_eq!(country("4414"), cc("GB"));
         let m = lookup(b"44").unwrap();
-        assert_eq!(m.basis, Basis::LeadingDigits);
+        assert_eq!(m.basis, PlanBasis::LeadingDigits);
     }
 
     #[test]
