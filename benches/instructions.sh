@@ -16,7 +16,8 @@ bin=target/release/workload
 [ -x "$bin" ] || bin=$(ls -t target/*/workload | head -n 1)
 all="route-text baseline-route-text route-status baseline-route-status
 route-batch-1000 baseline-route-batch-1000 route-mixed-100 baseline-route-mixed-100
-route-3mb baseline-route-3mb parse-text country-attribute country-lookup"
+route-3mb baseline-route-3mb parse-text country-attribute country-lookup
+baseline-country-rlibphonenumber"
 workloads=${*:-$all}
 
 count() { # workload iterations -> instructions
@@ -29,7 +30,7 @@ for w in $workloads; do
   # n: iterations; units: messages or numbers per operation; bytes: body size (0: none).
   bytes=0
   case $w in
-    country-*) n=2; op="10k nums"; units=10000; unit="number" ;;
+    country-*|baseline-country-*) n=2; op="10k nums"; units=10000; unit="number" ;;
     *route-batch-1000) n=10; op="body"; units=1000; unit="message" ;;
     *route-mixed-100) n=20; op="body"; units=100; unit="message" ;;
     *route-3mb) n=2; op="body"; units=1000; unit="message" ;;

@@ -69,6 +69,10 @@ const WORKLOADS: &[(&str, &str)] = &[
         "country-lookup",
         "numbering::lookup on 10,000 normalised numbers",
     ),
+    (
+        "baseline-country-rlibphonenumber",
+        "the country group's baseline-rlibphonenumber on the same 10,000 numbers",
+    ),
 ];
 
 /// The body a routing workload routes (its own or its baseline's), `None` for the others.
@@ -138,6 +142,20 @@ fn main() -> ExitCode {
                     sum += u64::from(
                         numbering::lookup(black_box(d)).is_some_and(|m| m.country.is_some()),
                     );
+                }
+            }
+            sum
+        }
+        ("baseline-country-rlibphonenumber", None) => {
+            let numbers = numbers();
+            let mut sum = 0u64;
+            for _ in 0..n {
+                for number in &numbers {
+                    let region = black_box(number.as_str())
+                        .parse::<rlibphonenumber::PhoneNumber>()
+                        .ok()
+                        .and_then(|p| p.get_region_code());
+                    sum += u64::from(region.is_some());
                 }
             }
             sum
