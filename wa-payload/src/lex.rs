@@ -696,6 +696,14 @@ fn first_special(block: &[u8; 16]) -> Option<usize> {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn first_special(block: &[u8; 16]) -> Option<usize> {
+    first_special_in_words(block)
+}
+
+/// [`first_special`] on two 64-bit words (the portable version, also checked against the
+/// SSE2 one by the tests).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn first_special_in_words(block: &[u8; 16]) -> Option<usize> {
     let special = specials(u128::from_le_bytes(*block));
     (special != 0).then(|| (special.trailing_zeros() / 8) as usize)
 }
@@ -910,6 +918,45 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn first_special_finds_the_first_quote_backslash_or_control_byte() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..20_000 {
+            let mut block = [0u8; 16];
+            for b in &mut block {
+                // Mostly plain bytes (ASCII and UTF-8), sometimes a special one.
+                *b = match next() % 16 {
+                    0 => b'"',
+                    1 => b'\\',
+                    2 => (next() % 0x20) as u8,
+                    3 => 0x20,
+                    4 => 0x7f,
+                    5..=8 => 0x80 | (next() % 0x80) as u8,
+                    _ => 0x21 + (next() % 0x5e) as u8,
+                };
+            }
+            if round % 4 == 0 {
+                // Plain blocks too.
+                for b in &mut block {
+                    if matches!(*b, b'"' | b'\\' | 0..0x20) {
+                        *b = b'a';
+                    }
+                }
+            }
+            let want = block
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            assert_eq!(first_special(&block), want, "{block:?}");
+            assert_eq!(first_special_in_words(&block), want, "{block:?}");
         }
     }
 
