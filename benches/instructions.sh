@@ -5,14 +5,19 @@
 #   benches/instructions.sh [WORKLOAD...]      (all workloads when none is given)
 #
 # Each workload runs at two iteration counts; (I(2n) - I(n)) / n is the cost of one operation
-# without the setup. Built with the bench profile (LTO, one codegen unit), as criterion's.
+# without the setup. Printed per operation, per unit (a routed message, a number) and, for
+# the routing workloads, per byte of body. Built with the bench profile (LTO, one codegen
+# unit), as criterion's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is required (apt-get install valgrind)" >&2; exit 2; }
 cargo build -q --profile bench -p benches --bin workload
 bin=target/release/workload
 [ -x "$bin" ] || bin=$(ls -t target/*/workload | head -n 1)
-all="route-text route-status route-batch-1000 route-mixed-100 parse-text country-attribute country-lookup"
+all="route-text baseline-route-text route-status baseline-route-status
+route-batch-1000 baseline-route-batch-1000 route-mixed-100 baseline-route-mixed-100
+route-3mb baseline-route-3mb parse-text country-attribute country-lookup
+baseline-country-rlibphonenumber"
 workloads=${*:-$all}
 
 count() { # workload iterations -> instructions
@@ -20,15 +25,25 @@ count() { # workload iterations -> instructions
     | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 
-printf '%-18s %14s  %s\n' workload instructions per
+printf '%-26s %12s %-10s %12s %-8s %10s\n' workload "instr/op" op "instr/unit" unit "instr/byte"
 for w in $workloads; do
+  # n: iterations; units: messages or numbers per operation; bytes: body size (0: none).
+  bytes=0
   case $w in
-    country-*) n=2; per="number"; unit=10000 ;;
-    route-batch-1000) n=20; per="body (1,000 items)"; unit=1 ;;
-    route-mixed-100) n=50; per="body (100 items)"; unit=1 ;;
-    *) n=2000; per="body"; unit=1 ;;
+    country-*|baseline-country-*) n=2; op="10k nums"; units=10000; unit="number" ;;
+    *route-batch-1000) n=10; op="body"; units=1000; unit="message" ;;
+    *route-mixed-100) n=20; op="body"; units=100; unit="message" ;;
+    *route-3mb) n=2; op="body"; units=1000; unit="message" ;;
+    baseline-*) n=500; op="body"; units=1; unit="message" ;;
+    *) n=2000; op="body"; units=1; unit="message" ;;
+  esac
+  case $w in
+    *route-*) bytes=$("$bin" "$w" 0 --bytes) ;;
   esac
   a=$(count "$w" "$n")
   b=$(count "$w" $((2 * n)))
-  printf '%-18s %14s  %s\n' "$w" "$(( (b - a) / (n * unit) ))" "$per"
+  per_op=$(( (b - a) / n ))
+  per_byte="-"
+  [ "$bytes" -gt 0 ] && per_byte=$(awk -v i="$per_op" -v b="$bytes" 'BEGIN { printf "%.2f", i / b }')
+  printf '%-26s %12s %-10s %12s %-8s %10s\n' "$w" "$per_op" "$op" "$(( per_op / units ))" "$unit" "$per_byte"
 done

@@ -31,6 +31,31 @@ pub fn batch(n: usize, phones: &[&str]) -> String {
     )
 }
 
+/// A body of about 3 MB (Meta's maximum; [`wa_payload::Limits`]' default bound is 3 MiB):
+/// 1,000 text messages from the given numbers, cycling, each with a long multi-line text in
+/// German with a few accented letters (raw UTF-8) and escaped line breaks, as users write them.
+pub fn large(phones: &[&str]) -> String {
+    const SENTENCE: &str = "Guten Tag, ich habe am Montag eine Bestellung aufgegeben und warte noch auf die Lieferung. Könnten Sie bitte prüfen, wo das Paket gerade ist?\\n";
+    const TARGET: usize = 3_000_000;
+    let per_message = TARGET / 1000;
+    let mut messages = Vec::with_capacity(1000);
+    for i in 0..1000 {
+        let phone = phones[i % phones.len()];
+        let mut text = String::with_capacity(per_message);
+        while text.len() + SENTENCE.len() < per_message - 220 {
+            text.push_str(SENTENCE);
+        }
+        messages.push(format!(
+            r#"{{"from":"{phone}","id":"wamid.HBgNNDkxNTExMjM0NTY3OBUCABIYFjNFQjBBMTIz{i:06}","timestamp":"17637192{:02}","type":"text","text":{{"body":"{text}"}}}}"#,
+            i % 60
+        ));
+    }
+    format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"102290129340398","changes":[{{"value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550783881","phone_number_id":"106540352242922"}},"messages":[{}]}},"field":"messages"}}]}}]}}"#,
+        messages.join(",")
+    )
+}
+
 /// How many numbers [`numbers`] gives.
 pub const COUNT: usize = 10_000;
 

@@ -28,7 +28,7 @@ use serde::{Serialize, Serializer};
 use wa_payload::Address;
 
 use crate::country::Country;
-use crate::numbering::{self, CallingCode};
+use crate::numbering::{self, CallingCode, PlanBasis};
 
 /// Most digits an E.164 number may have, calling code included.
 pub const MAX_DIGITS: usize = 15;
@@ -66,6 +66,16 @@ impl Basis {
             Self::UserIdPrefix => "user_id_prefix",
             Self::Business => "business",
             Self::Default => "default",
+        }
+    }
+}
+
+impl From<PlanBasis> for Basis {
+    /// The plan's answer as an attribution basis: the plan knows only phone numbers.
+    fn from(basis: PlanBasis) -> Self {
+        match basis {
+            PlanBasis::CallingCode => Self::CallingCode,
+            PlanBasis::LeadingDigits => Self::LeadingDigits,
         }
     }
 }
@@ -267,6 +277,17 @@ pub fn normalize_phone<'a>(raw: &str, out: &'a mut [u8; 15]) -> Result<&'a [u8],
 /// ```
 #[must_use]
 pub fn attribute_phone(raw: &str) -> Attribution {
+    // What Cloud API phone fields hold: 6 to 15 digits, maybe after a `+`. They read the same
+    // through the address parser and `normalize_phone` (no `@`, nothing to trim or drop), so
+    // they go straight to the plan.
+    match plain_digits(raw) {
+        Some(digits) => attribute_digits(digits),
+        None => attribute_address(raw),
+    }
+}
+
+/// [`attribute_phone`] for any other value: read as an address, then normalized.
+fn attribute_address(raw: &str) -> Attribution {
     // One address parser for the workspace: the same forms the routing scan and the masker
     // read. Bare text that is not a phone number goes on to be reported precisely.
     let number = match Address::parse(raw) {
@@ -283,11 +304,63 @@ pub fn attribute_phone(raw: &str) -> Attribution {
         }
         Err(reason) => return Attribution::unattributed(reason),
     };
+    attribute_digits(digits)
+}
+
+/// `raw` without its `+`, when it is `+`-less or `+` followed by [`MIN_DIGITS`] to
+/// [`MAX_DIGITS`] ASCII digits (and, without `+`, does not start with the `00` that
+/// [`normalize_phone`] drops): then `raw` normalizes to exactly these digits.
+#[inline]
+fn plain_digits(raw: &str) -> Option<&[u8]> {
+    let bytes = raw.as_bytes();
+    let digits = match bytes.split_first() {
+        Some((b'+', rest)) => rest,
+        _ if bytes.starts_with(b"00") => return None,
+        _ => bytes,
+    };
+    ((MIN_DIGITS..=MAX_DIGITS).contains(&digits.len()) && all_digits(digits)).then_some(digits)
+}
+
+/// Whether `s` (6 to 16 bytes) is all ASCII digits: two overlapping word loads cover it,
+/// each tested eight bytes at a time (no loop over the bytes).
+#[inline]
+fn all_digits(s: &[u8]) -> bool {
+    // A byte is a digit iff its high nibble is 3 and adding 6 keeps it 3 (0x3a..0x3f become
+    // 0x40..0x45). Bytes whose high nibble is not 3 fail the first test, so a carry between
+    // bytes in the second never hides one.
+    fn digits(w: u64) -> bool {
+        const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+        const THREES: u64 = 0x3030_3030_3030_3030;
+        w & HIGH == THREES && w.wrapping_add(0x0606_0606_0606_0606) & HIGH == THREES
+    }
+    let n = s.len();
+    let word = |at: usize| -> Option<u64> {
+        s.get(at..)?
+            .first_chunk::<8>()
+            .map(|b| u64::from_le_bytes(*b))
+    };
+    let half = |at: usize| -> Option<u64> {
+        // Four bytes, the rest of the word filled with the digit zero.
+        let b = s.get(at..)?.first_chunk::<4>()?;
+        Some(u64::from(u32::from_le_bytes(*b)) | 0x3030_3030_0000_0000)
+    };
+    let (head, tail) = if n >= 8 {
+        (word(0), word(n - 8))
+    } else if n >= 4 {
+        (half(0), half(n - 4))
+    } else {
+        return s.iter().all(u8::is_ascii_digit);
+    };
+    matches!((head, tail), (Some(h), Some(t)) if digits(h) && digits(t))
+}
+
+/// The attribution of normalized E.164 digits.
+fn attribute_digits(digits: &[u8]) -> Attribution {
     match numbering::lookup(digits) {
         None => Attribution::unattributed(Unattributed::UnknownCallingCode),
         Some(m) => Attribution {
             country: m.country,
-            basis: m.basis,
+            basis: m.basis.into(),
             calling_code: Some(m.calling_code),
             reason: m.country.is_none().then_some(Unattributed::NonGeographic),
         },
@@ -383,6 +456,62 @@ mod tests {
     fn norm(raw: &str) -> Result<String, Unattributed> {
         let mut buf = [0u8; 15];
         normalize_phone(raw, &mut buf).map(|d| String::from_utf8_lossy(d).into_owned())
+    }
+
+    #[test]
+    fn plain_digits_take_the_same_path_as_any_address() {
+        let mut inputs: Vec<String> = Vec::new();
+        let digits = "4915112345678901234";
+        for len in 0..=digits.len() {
+            for prefix in ["", "+", "00", "+00", "0", "++"] {
+                inputs.push(format!("{prefix}{}", &digits[..len]));
+            }
+        }
+        inputs.extend(
+            [
+                "18765550123",
+                "13106253",
+                "80012345678",
+                "2801234567",
+                "0012125550123",
+                "+441481256789",
+                "4915x12345",
+                " 4915112345678",
+                "4915112345678@s.whatsapp.net",
+                "+",
+                "",
+            ]
+            .map(String::from),
+        );
+        for raw in &inputs {
+            assert_eq!(attribute_phone(raw), attribute_address(raw), "{raw:?}");
+        }
+        assert_eq!(plain_digits("+4915112345678"), Some(&b"4915112345678"[..]));
+        assert_eq!(plain_digits("0049151123456"), None);
+        assert_eq!(plain_digits("12345"), None);
+    }
+
+    #[test]
+    fn all_digits_checks_every_byte_of_every_length() {
+        for n in 0..=16 {
+            let digits = &b"0123456789012345"[..n];
+            assert!(all_digits(digits), "{n}");
+            for i in 0..n {
+                for bad in [b'/', b':', b'+', b' ', b'a', 0x00, 0xff, b'9' + 6, 0xc3] {
+                    let mut v = digits.to_vec();
+                    v[i] = bad;
+                    assert!(!all_digits(&v), "{n} {i} {bad:#x}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plan_bases_become_attribution_bases() {
+        assert_eq!(Basis::from(PlanBasis::CallingCode), Basis::CallingCode);
+        assert_eq!(Basis::from(PlanBasis::LeadingDigits), Basis::LeadingDigits);
+        assert_eq!(attribute_phone("4915112345678").basis, Basis::CallingCode);
+        assert_eq!(attribute_phone("18765550123").basis, Basis::LeadingDigits);
     }
 
     #[test]

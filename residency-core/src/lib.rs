@@ -18,7 +18,7 @@ pub mod route;
 
 pub use attribution::{Attribution, Basis, Unattributed};
 pub use country::{Country, ParseCountryError};
-pub use numbering::{CallingCode, PlanMatch};
+pub use numbering::{CallingCode, PlanBasis, PlanMatch};
 pub use policy::{Policy, PolicyBuilder, PolicyError};
 pub use regime::{Localisation, ParseRegimeError, Regime};
 pub use region::{ParseRegionError, Region};

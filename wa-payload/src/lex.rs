@@ -90,12 +90,16 @@ impl Span {
     }
 
     /// Whether the content equals `name` (decoding only when it has escapes).
+    ///
+    /// An unescaped span is compared as bytes: no UTF-8 check is needed, since bytes that
+    /// are not UTF-8 cannot equal a `&str`.
+    #[inline]
     pub fn is(self, body: &[u8], name: &str) -> bool {
-        match self.as_str(body) {
-            Some(s) => s == name,
-            None if self.escaped => self.decode(body).is_some_and(|s| s == name),
-            None => false,
+        if self.escaped {
+            return self.decode(body).is_some_and(|s| s == name);
         }
+        body.get(self.start()..self.end())
+            .is_some_and(|k| eq_short(k, name.as_bytes()))
     }
 }
 
@@ -137,9 +141,6 @@ pub struct Cursor<'a> {
     pos: usize,
     depth: usize,
     max_depth: usize,
-    /// Whether the input holds no byte below 0x20 at all (compact JSON, the usual webhook):
-    /// then no string can hold a control character, and a string's end is a plain search.
-    clean: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -150,7 +151,6 @@ impl<'a> Cursor<'a> {
             pos: 0,
             depth: 0,
             max_depth,
-            clean: !has_control(bytes),
         }
     }
 
@@ -176,6 +176,8 @@ impl<'a> Cursor<'a> {
     }
 
     /// A syntax error at the current position (`Truncated` at the end of input).
+    #[cold]
+    #[inline(never)]
     pub fn syntax(&self) -> Error {
         syntax_at(self.bytes, self.pos)
     }
@@ -219,38 +221,58 @@ impl<'a> Cursor<'a> {
         })
     }
 
+    #[inline]
     fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > self.max_depth {
-            return Err(Error::TooDeep {
-                limit: self.max_depth,
-                offset: self.pos,
-            });
+            return Err(self.too_deep());
         }
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> Error {
+        Error::TooDeep {
+            limit: self.max_depth,
+            offset: self.pos,
+        }
+    }
+
     /// Reads a string (after whitespace).
+    #[inline(always)]
     pub fn string(&mut self) -> Result<Span, Error> {
         self.ws();
+        // The common case, inline: no escape, the run ends at the closing quote.
+        if self.peek() == Some(b'"') {
+            let start = self.pos + 1;
+            let end = self.run(start);
+            if self.bytes.get(end) == Some(&b'"') {
+                self.pos = end + 1;
+                return Ok(Span {
+                    start: to_u32(start),
+                    end: to_u32(end),
+                    escaped: false,
+                });
+            }
+        }
+        self.string_slow()
+    }
+
+    /// [`string`](Self::string) for a string with escapes, and for the errors.
+    #[inline(never)]
+    fn string_slow(&mut self) -> Result<Span, Error> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax());
         }
         let start = self.pos + 1;
         let mut end = self.run(start);
-        // The common case: no escape, the run ends at the closing quote.
-        if self.bytes.get(end) == Some(&b'"') {
-            self.pos = end + 1;
-            return Ok(Span {
-                start: to_u32(start),
-                end: to_u32(end),
-                escaped: false,
-            });
-        }
+        let mut escaped = false;
         loop {
             match self.bytes.get(end) {
                 Some(b'"') => break,
                 Some(b'\\') => {
+                    escaped = true;
                     end = self.escape(end + 1)?;
                     end = self.run(end);
                 }
@@ -265,28 +287,23 @@ impl<'a> Cursor<'a> {
         Ok(Span {
             start: to_u32(start),
             end: to_u32(end),
-            escaped: true,
+            escaped,
         })
     }
 
     /// The end of the run of plain string content from `from`: the first quote, backslash or
-    /// control character, or the end of input.
+    /// control character, or the end of input. Sixteen bytes at a time (see [`first_special`]).
     #[inline]
     fn run(&self, from: usize) -> usize {
-        let rest = self.bytes.get(from..).unwrap_or_default();
-        match memchr::memchr2(b'"', b'\\', rest) {
-            // Without control bytes anywhere, the first quote or backslash ends the run.
-            Some(p) if self.clean => from + p,
-            Some(p) => match rest
-                .get(..p)
-                .and_then(|run| run.iter().position(|&b| b < 0x20))
-            {
-                Some(c) => from + c,
-                None => from + p,
-            },
-            None if self.clean => self.bytes.len(),
-            None => plain_run(self.bytes, from),
+        let mut at = from;
+        while let Some(block) = self.bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+            if let Some(i) = first_special(block) {
+                return at + i;
+            }
+            at += 16;
         }
+        // Fewer than 16 bytes to the end of input.
+        plain_run(self.bytes, at)
     }
 
     /// Checks the escape whose character (after the backslash) is at `at`; returns the offset
@@ -347,13 +364,100 @@ impl<'a> Cursor<'a> {
     pub fn skip(&mut self) -> Result<(), Error> {
         match self.peek_token() {
             Some(Token::String) => self.string().map(|_| ()),
-            Some(Token::Object) => self.object(|c, _| c.skip()),
-            Some(Token::Array) => self.array(|c, _| c.skip()),
+            Some(Token::Object | Token::Array) => self.skip_nested(),
             Some(Token::Bool) => self.boolean().map(|_| ()),
             Some(Token::Null) => self.literal(b"null"),
             Some(Token::Number) => self.number(),
             None => Err(self.syntax()),
         }
+    }
+
+    /// Skips the object or array at the cursor in one loop, without a call per member: the
+    /// kinds of the open containers are the bits of one word. The checks, errors and error
+    /// positions are those of walking it with [`object`](Self::object) and
+    /// [`array`](Self::array).
+    fn skip_nested(&mut self) -> Result<(), Error> {
+        // A depth bound beyond what the word holds (above 128 levels from here): recurse.
+        if self.max_depth.saturating_sub(self.depth) > 128 {
+            return if self.peek() == Some(b'{') {
+                self.object(|c, _| c.skip())
+            } else {
+                self.array(|c, _| c.skip())
+            };
+        }
+        let base = self.depth;
+        // Bit i: whether the container open at depth `base + 1 + i` is an object.
+        let mut objects: u128 = 0;
+        let level = |depth: usize| 1u128.checked_shl((depth - base - 1) as u32).unwrap_or(0);
+        'value: loop {
+            // At the first byte of a value.
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    self.enter()?;
+                    self.pos += 1;
+                    self.ws();
+                    if open == b'{' {
+                        objects |= level(self.depth);
+                        if self.peek() != Some(b'}') {
+                            self.member_key()?;
+                            continue 'value;
+                        }
+                    } else {
+                        objects &= !level(self.depth);
+                        if self.peek() != Some(b']') {
+                            continue 'value;
+                        }
+                    }
+                    // An empty container.
+                    self.pos += 1;
+                    self.depth -= 1;
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't' | b'f') => {
+                    self.boolean()?;
+                }
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                _ => return Err(self.syntax()),
+            }
+            // After a value: close containers until one goes on with another member.
+            while self.depth > base {
+                let in_object = objects & level(self.depth) != 0;
+                self.ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if in_object {
+                            self.member_key()?;
+                        } else {
+                            self.ws();
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if in_object => {}
+                    Some(b']') if !in_object => {}
+                    _ => return Err(self.syntax()),
+                }
+                self.pos += 1;
+                self.depth -= 1;
+            }
+            return Ok(());
+        }
+    }
+
+    /// An object member's key and colon; the cursor is left at the first byte of its value.
+    #[inline]
+    fn member_key(&mut self) -> Result<(), Error> {
+        self.string()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err(self.syntax());
+        }
+        self.pos += 1;
+        self.ws();
+        Ok(())
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
@@ -524,6 +628,7 @@ pub fn validate(body: &[u8], max_depth: usize) -> Result<(), Error> {
 
 /// The error for a grammar violation at byte `offset`: [`Error::Truncated`] at the end of
 /// input, else [`Error::Syntax`], with 1-based line and column.
+#[cold]
 pub fn syntax_at(bytes: &[u8], offset: usize) -> Error {
     let (line, column) = line_column(bytes, offset);
     if offset >= bytes.len() {
@@ -545,51 +650,124 @@ pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Whether `bytes` holds a byte below 0x20 (a fold without early exit, so it vectorizes).
-fn has_control(bytes: &[u8]) -> bool {
-    bytes
-        .chunks(4096)
-        .any(|chunk| chunk.iter().fold(false, |acc, &b| acc | (b < 0x20)))
+const ONES: u128 = u128::from_le_bytes([1; 16]);
+const HIGHS: u128 = u128::from_le_bytes([0x80; 16]);
+
+/// Flags (the high bit of a byte) the bytes of `w` (16 bytes, little-endian) that end plain
+/// string content: a quote, a backslash or a control character.
+///
+/// A byte of `x` is zero iff it matched; `(x - 1) & !x & 0x80` flags it. Flags above a true
+/// match can be spurious (borrows), but the lowest flag is always exact, and the lowest byte
+/// is the first in memory.
+#[inline(always)]
+fn specials(w: u128) -> u128 {
+    let quote = w ^ (ONES * u128::from(b'"'));
+    let backslash = w ^ (ONES * u128::from(b'\\'));
+    ((quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        // Bytes below 0x20 (control characters); UTF-8 bytes (>= 0x80) are excluded.
+        | (w.wrapping_sub(ONES * 0x20) & !w))
+        & HIGHS
+}
+
+/// The index of the first byte of `block` that ends plain string content (a quote, a
+/// backslash or a control character), if any.
+///
+/// On x86-64, three SSE2 compares and a move-mask (SSE2 is part of the x86-64 baseline, so no
+/// run-time detection is needed), through `safe_arch`'s safe wrappers: our code stays free
+/// of `unsafe`. Elsewhere, the same answer from two 64-bit words ([`specials`]).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn first_special(block: &[u8; 16]) -> Option<usize> {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, min_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+    let v = load_unaligned_m128i(block);
+    let quote = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'"' as i8));
+    let backslash = cmp_eq_mask_i8_m128i(v, set_splat_i8_m128i(b'\\' as i8));
+    // `min(v, 0x1f) == v` exactly when the byte is at most 0x1f (unsigned).
+    let control = cmp_eq_mask_i8_m128i(min_u8_m128i(v, set_splat_i8_m128i(0x1f)), v);
+    let mask = move_mask_i8_m128i(bitor_m128i(bitor_m128i(quote, backslash), control));
+    (mask != 0).then(|| mask.trailing_zeros() as usize)
+}
+
+/// The index of the first byte of `block` that ends plain string content, if any.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn first_special(block: &[u8; 16]) -> Option<usize> {
+    first_special_in_words(block)
+}
+
+/// [`first_special`] on two 64-bit words (the portable version, also checked against the
+/// SSE2 one by the tests).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn first_special_in_words(block: &[u8; 16]) -> Option<usize> {
+    let special = specials(u128::from_le_bytes(*block));
+    (special != 0).then(|| (special.trailing_zeros() / 8) as usize)
 }
 
 /// The offset of the first byte at or after `pos` that ends a run of plain string content:
-/// a quote, a backslash or a control character, or the end of input. Eight bytes at a time.
-#[inline]
+/// a quote, a backslash or a control character, or the end of input. Sixteen bytes at a time.
 fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     loop {
         let rest = bytes.get(pos..).unwrap_or_default();
         if rest.is_empty() {
             return pos;
         }
-        // Past the end, the word is padded with zero bytes, which count as control
+        // Past the end, the block is padded with zero bytes, which count as control
         // characters: the run then ends exactly at the end of input.
-        let w = match rest.first_chunk::<8>() {
-            Some(chunk) => u64::from_le_bytes(*chunk),
+        let w = match rest.first_chunk::<16>() {
+            Some(block) => u128::from_le_bytes(*block),
             None => {
-                let mut word = [0u8; 8];
-                for (dst, src) in word.iter_mut().zip(rest) {
+                let mut block = [0u8; 16];
+                for (dst, src) in block.iter_mut().zip(rest) {
                     *dst = *src;
                 }
-                u64::from_le_bytes(word)
+                u128::from_le_bytes(block)
             }
         };
-        // A byte of `x` is zero iff it matched; `(x - 1) & !x & 0x80` flags it. Flags above a
-        // true match can be spurious (borrows), but the lowest flag is always exact, and the
-        // lowest byte is the first in memory (little-endian).
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let backslash = w ^ (ONES * u64::from(b'\\'));
-        let special = ((quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            // Bytes below 0x20 (control characters); UTF-8 bytes (>= 0x80) are excluded.
-            | (w.wrapping_sub(ONES * 0x20) & !w))
-            & HIGHS;
+        let special = specials(w);
         if special != 0 {
             return pos + (special.trailing_zeros() / 8) as usize;
         }
-        pos += 8;
+        pos += 16;
     }
+}
+
+/// Whether two short byte strings (a key and a field name) are equal: lengths first, then
+/// at most two word loads per side instead of a call to `memcmp`.
+#[inline(always)]
+pub(crate) fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    // Two overlapping loads cover every length in 4..=8 and 8..=16.
+    let (head, tail) = match n {
+        0 => return true,
+        1..4 => return a == b,
+        4..8 => (
+            word::<4>(a, 0) == word::<4>(b, 0),
+            word::<4>(a, n - 4) == word::<4>(b, n - 4),
+        ),
+        8..=16 => (
+            word::<8>(a, 0) == word::<8>(b, 0),
+            word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        ),
+        _ => return a == b,
+    };
+    head && tail
+}
+
+/// The `N` bytes of `s` at `at` (zeros past its end, which callers never reach).
+#[inline(always)]
+fn word<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+    s.get(at..)
+        .and_then(<[u8]>::first_chunk::<N>)
+        .copied()
+        .unwrap_or([0; N])
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -700,6 +878,101 @@ mod tests {
         assert_eq!(plain_run(text.as_bytes(), 0), text.len());
         assert_eq!(plain_run(b"", 0), 0);
         assert_eq!(plain_run(b"ab", 5), 5);
+    }
+
+    /// The recursive walk `skip` replaced: `object`/`array` calling `skip` for each value.
+    fn skip_by_walking(c: &mut Cursor<'_>) -> Result<(), Error> {
+        match c.peek_token() {
+            Some(Token::Object) => c.object(|c, _| skip_by_walking(c)),
+            Some(Token::Array) => c.array(|c, _| skip_by_walking(c)),
+            _ => c.skip(),
+        }
+    }
+
+    #[test]
+    fn skip_agrees_with_walking_on_every_prefix_and_mutation() {
+        let docs: &[&[u8]] = &[
+            br#"{"a": [1, {"b": null, "c": [true, false, "x\u00e9"]}, []], "d": {}, "e": -1.5e3}"#,
+            br#"[[[[1]], {"k": [{}]}], "s", 0, [ ], { } ]"#,
+            br#"{"a":{"b":{"c":{"d":[[[[]]]]}}}}"#,
+        ];
+        let swaps: &[u8] = b"{}[],:\" 1an";
+        for doc in docs {
+            for depth in [2, 4, 64] {
+                for cut in 0..=doc.len() {
+                    let mut variants = vec![doc[..cut].to_vec()];
+                    if cut < doc.len() {
+                        for &b in swaps {
+                            let mut v = doc.to_vec();
+                            v[cut] = b;
+                            variants.push(v);
+                        }
+                    }
+                    for v in &variants {
+                        let (mut a, mut b) = (Cursor::new(v, depth), Cursor::new(v, depth));
+                        let (ra, rb) = (a.skip(), skip_by_walking(&mut b));
+                        assert_eq!(ra, rb, "{:?}", String::from_utf8_lossy(v));
+                        if ra.is_ok() {
+                            assert_eq!((a.pos(), a.depth()), (b.pos(), b.depth()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn first_special_finds_the_first_quote_backslash_or_control_byte() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..20_000 {
+            let mut block = [0u8; 16];
+            for b in &mut block {
+                // Mostly plain bytes (ASCII and UTF-8), sometimes a special one.
+                *b = match next() % 16 {
+                    0 => b'"',
+                    1 => b'\\',
+                    2 => (next() % 0x20) as u8,
+                    3 => 0x20,
+                    4 => 0x7f,
+                    5..=8 => 0x80 | (next() % 0x80) as u8,
+                    _ => 0x21 + (next() % 0x5e) as u8,
+                };
+            }
+            if round % 4 == 0 {
+                // Plain blocks too.
+                for b in &mut block {
+                    if matches!(*b, b'"' | b'\\' | 0..0x20) {
+                        *b = b'a';
+                    }
+                }
+            }
+            let want = block
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            assert_eq!(first_special(&block), want, "{block:?}");
+            assert_eq!(first_special_in_words(&block), want, "{block:?}");
+        }
+    }
+
+    #[test]
+    fn eq_short_compares_every_length() {
+        let long = b"recipient_participant_user_id_and_more";
+        for n in 0..long.len() {
+            let a = &long[..n];
+            assert!(eq_short(a, &long[..n]));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!eq_short(a, &b), "{n} {i}");
+            }
+            assert!(!eq_short(a, &long[..n + 1]));
+        }
     }
 
     #[test]

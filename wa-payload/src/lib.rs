@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 //!
 //! # Crate features
-//! None: the crate always depends on `serde`, `serde_json` (`raw_value`) and `thiserror`.
+//! None: the crate always depends on `serde`, `serde_json` (`raw_value`), `thiserror` and
+//! `simdutf8` (UTF-8 validation), and on x86-64 on `safe_arch` (the SSE2 compares that find
+//! a string's end; safe wrappers of `core::arch`, so this crate has no `unsafe`).
 // No unsafe code anywhere in this crate.
 #![forbid(unsafe_code)]
 // Every public item is documented.

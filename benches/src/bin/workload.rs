@@ -18,7 +18,11 @@ use residency_core::attribution::attribute_phone;
 use residency_core::numbering;
 use residency_core::route::{Router, Scratch};
 
-use benches::inputs::{STATUS, TEXT, batch, numbers};
+use benches::baseline::Baseline;
+use benches::inputs::{STATUS, TEXT, batch, large, numbers};
+
+/// The phones of the single-region batches (all EU).
+const EU_PHONES: &[&str] = &["4915112345678", "4930901820", "33612345678"];
 
 /// The workloads, with what one operation is.
 const WORKLOADS: &[(&str, &str)] = &[
@@ -32,6 +36,27 @@ const WORKLOADS: &[(&str, &str)] = &[
         "route-mixed-100",
         "route (and split) a 100-message batch of 4 regions",
     ),
+    ("route-3mb", "route a 3 MB body of 1,000 long text messages"),
+    (
+        "baseline-route-text",
+        "the route group's baseline-serde-value on one text message",
+    ),
+    (
+        "baseline-route-status",
+        "the route group's baseline-serde-value on one status",
+    ),
+    (
+        "baseline-route-batch-1000",
+        "the route group's baseline-serde-value on the 1,000-message batch",
+    ),
+    (
+        "baseline-route-mixed-100",
+        "the route group's baseline-serde-value on the mixed 100-message batch",
+    ),
+    (
+        "baseline-route-3mb",
+        "the route group's baseline-serde-value on the 3 MB body",
+    ),
     (
         "parse-text",
         "wa_payload::parse one text message and read its items",
@@ -44,38 +69,49 @@ const WORKLOADS: &[(&str, &str)] = &[
         "country-lookup",
         "numbering::lookup on 10,000 normalised numbers",
     ),
+    (
+        "baseline-country-rlibphonenumber",
+        "the country group's baseline-rlibphonenumber on the same 10,000 numbers",
+    ),
 ];
+
+/// The body a routing workload routes (its own or its baseline's), `None` for the others.
+fn body(name: &str) -> Option<String> {
+    let mixed = [
+        "4915112345678",
+        "919876543210",
+        "5511987654321",
+        "12025550123",
+    ];
+    Some(match name.strip_prefix("baseline-").unwrap_or(name) {
+        "route-text" => TEXT.to_owned(),
+        "route-status" => STATUS.to_owned(),
+        "route-batch-1000" => batch(1000, EU_PHONES),
+        "route-3mb" => large(EU_PHONES),
+        "route-mixed-100" => batch(100, &mixed),
+        _ => return None,
+    })
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(name), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
     else {
-        eprintln!("usage: workload <name> <iterations>; names:");
+        eprintln!("usage: workload <name> <iterations> [--bytes]; names:");
         for (name, what) in WORKLOADS {
-            eprintln!("  {name:18} {what}");
+            eprintln!("  {name:26} {what}");
         }
         return ExitCode::from(2);
     };
-    let checksum = match name.as_str() {
-        "route-text" => route(TEXT.to_owned(), n),
-        "route-status" => route(STATUS.to_owned(), n),
-        "route-batch-1000" => route(
-            batch(1000, &["4915112345678", "4930901820", "33612345678"]),
-            n,
-        ),
-        "route-mixed-100" => route(
-            batch(
-                100,
-                &[
-                    "4915112345678",
-                    "919876543210",
-                    "5511987654321",
-                    "12025550123",
-                ],
-            ),
-            n,
-        ),
-        "parse-text" => {
+    // `--bytes`: print the size of the workload's body instead of running it.
+    if args.get(3).map(String::as_str) == Some("--bytes") {
+        println!("{}", body(name).map_or(0, |b| b.len()));
+        return ExitCode::SUCCESS;
+    }
+    let checksum = match (name.as_str(), body(name)) {
+        (w, Some(body)) if w.starts_with("baseline-") => baseline(body, n),
+        (_, Some(body)) => route(body, n),
+        ("parse-text", None) => {
             let mut sum = 0usize;
             for _ in 0..n {
                 let w = wa_payload::parse(black_box(TEXT.as_bytes())).expect("parses");
@@ -86,7 +122,7 @@ fn main() -> ExitCode {
             }
             sum as u64
         }
-        "country-attribute" => {
+        ("country-attribute", None) => {
             let numbers = numbers();
             let mut sum = 0u64;
             for _ in 0..n {
@@ -97,7 +133,7 @@ fn main() -> ExitCode {
             }
             sum
         }
-        "country-lookup" => {
+        ("country-lookup", None) => {
             let numbers = numbers();
             let digits: Vec<&[u8]> = numbers.iter().map(|n| &n.as_bytes()[1..]).collect();
             let mut sum = 0u64;
@@ -106,6 +142,20 @@ fn main() -> ExitCode {
                     sum += u64::from(
                         numbering::lookup(black_box(d)).is_some_and(|m| m.country.is_some()),
                     );
+                }
+            }
+            sum
+        }
+        ("baseline-country-rlibphonenumber", None) => {
+            let numbers = numbers();
+            let mut sum = 0u64;
+            for _ in 0..n {
+                for number in &numbers {
+                    let region = black_box(number.as_str())
+                        .parse::<rlibphonenumber::PhoneNumber>()
+                        .ok()
+                        .and_then(|p| p.get_region_code());
+                    sum += u64::from(region.is_some());
                 }
             }
             sum
@@ -129,6 +179,16 @@ fn route(body: String, n: u64) -> u64 {
             .route_with(black_box(bytes.clone()), &mut scratch)
             .expect("routes");
         sum += d.bodies().len() as u64 + d.items().len() as u64;
+    }
+    sum
+}
+
+fn baseline(body: String, n: u64) -> u64 {
+    let baseline = Baseline::new();
+    let bytes = Bytes::from(body);
+    let mut sum = 0u64;
+    for _ in 0..n {
+        sum += baseline.route(black_box(&bytes)).len() as u64;
     }
     sum
 }

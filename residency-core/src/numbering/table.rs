@@ -232,180 +232,405 @@ pub(super) static CODES: &[(u16, Code)] = &[
 
 /// Leading-digit prefixes of shared codes whose region is not the main one.
 /// Key: `LEN_CCC_PPPPPP` = prefix length * 10^9 + calling code * 10^6 + prefix digits.
-pub(super) static PREFIXES: phf::Map<u64, Country> = phf::phf_map! {
-    // +1: US AG AI AS BB BM BS CA DM DO GD GU JM KN KY LC MP MS PR SX TC TT VC VG VI
-    3_001_000_204u64 => Country::from_static("CA"), // +1 204
-    3_001_000_226u64 => Country::from_static("CA"), // +1 226
-    3_001_000_236u64 => Country::from_static("CA"), // +1 236
-    3_001_000_242u64 => Country::from_static("BS"), // +1 242
-    3_001_000_246u64 => Country::from_static("BB"), // +1 246
-    3_001_000_249u64 => Country::from_static("CA"), // +1 249
-    3_001_000_250u64 => Country::from_static("CA"), // +1 250
-    3_001_000_257u64 => Country::from_static("CA"), // +1 257
-    3_001_000_263u64 => Country::from_static("CA"), // +1 263
-    3_001_000_264u64 => Country::from_static("AI"), // +1 264
-    3_001_000_268u64 => Country::from_static("AG"), // +1 268
-    3_001_000_273u64 => Country::from_static("CA"), // +1 273
-    3_001_000_284u64 => Country::from_static("VG"), // +1 284
-    3_001_000_289u64 => Country::from_static("CA"), // +1 289
-    3_001_000_306u64 => Country::from_static("CA"), // +1 306
-    3_001_000_340u64 => Country::from_static("VI"), // +1 340
-    3_001_000_343u64 => Country::from_static("CA"), // +1 343
-    3_001_000_345u64 => Country::from_static("KY"), // +1 345
-    3_001_000_354u64 => Country::from_static("CA"), // +1 354
-    3_001_000_365u64 => Country::from_static("CA"), // +1 365
-    3_001_000_367u64 => Country::from_static("CA"), // +1 367
-    3_001_000_368u64 => Country::from_static("CA"), // +1 368
-    3_001_000_382u64 => Country::from_static("CA"), // +1 382
-    3_001_000_403u64 => Country::from_static("CA"), // +1 403
-    3_001_000_416u64 => Country::from_static("CA"), // +1 416
-    3_001_000_418u64 => Country::from_static("CA"), // +1 418
-    3_001_000_428u64 => Country::from_static("CA"), // +1 428
-    3_001_000_431u64 => Country::from_static("CA"), // +1 431
-    3_001_000_437u64 => Country::from_static("CA"), // +1 437
-    3_001_000_438u64 => Country::from_static("CA"), // +1 438
-    3_001_000_441u64 => Country::from_static("BM"), // +1 441
-    3_001_000_450u64 => Country::from_static("CA"), // +1 450
-    3_001_000_468u64 => Country::from_static("CA"), // +1 468
-    3_001_000_473u64 => Country::from_static("GD"), // +1 473
-    3_001_000_474u64 => Country::from_static("CA"), // +1 474
-    3_001_000_506u64 => Country::from_static("CA"), // +1 506
-    3_001_000_514u64 => Country::from_static("CA"), // +1 514
-    3_001_000_519u64 => Country::from_static("CA"), // +1 519
-    3_001_000_548u64 => Country::from_static("CA"), // +1 548
-    3_001_000_579u64 => Country::from_static("CA"), // +1 579
-    3_001_000_581u64 => Country::from_static("CA"), // +1 581
-    3_001_000_584u64 => Country::from_static("CA"), // +1 584
-    3_001_000_587u64 => Country::from_static("CA"), // +1 587
-    3_001_000_600u64 => Country::from_static("CA"), // +1 600
-    3_001_000_604u64 => Country::from_static("CA"), // +1 604
-    3_001_000_613u64 => Country::from_static("CA"), // +1 613
-    3_001_000_622u64 => Country::from_static("CA"), // +1 622
-    3_001_000_633u64 => Country::from_static("CA"), // +1 633
-    3_001_000_639u64 => Country::from_static("CA"), // +1 639
-    3_001_000_647u64 => Country::from_static("CA"), // +1 647
-    3_001_000_649u64 => Country::from_static("TC"), // +1 649
-    3_001_000_658u64 => Country::from_static("JM"), // +1 658
-    3_001_000_664u64 => Country::from_static("MS"), // +1 664
-    3_001_000_670u64 => Country::from_static("MP"), // +1 670
-    3_001_000_671u64 => Country::from_static("GU"), // +1 671
-    3_001_000_672u64 => Country::from_static("CA"), // +1 672
-    3_001_000_683u64 => Country::from_static("CA"), // +1 683
-    3_001_000_684u64 => Country::from_static("AS"), // +1 684
-    3_001_000_705u64 => Country::from_static("CA"), // +1 705
-    3_001_000_709u64 => Country::from_static("CA"), // +1 709
-    3_001_000_721u64 => Country::from_static("SX"), // +1 721
-    3_001_000_742u64 => Country::from_static("CA"), // +1 742
-    3_001_000_753u64 => Country::from_static("CA"), // +1 753
-    3_001_000_758u64 => Country::from_static("LC"), // +1 758
-    3_001_000_767u64 => Country::from_static("DM"), // +1 767
-    3_001_000_778u64 => Country::from_static("CA"), // +1 778
-    3_001_000_780u64 => Country::from_static("CA"), // +1 780
-    3_001_000_782u64 => Country::from_static("CA"), // +1 782
-    3_001_000_784u64 => Country::from_static("VC"), // +1 784
-    3_001_000_787u64 => Country::from_static("PR"), // +1 787
-    4_001_008_001u64 => Country::from_static("DO"), // +1 8001
-    3_001_000_807u64 => Country::from_static("CA"), // +1 807
-    3_001_000_809u64 => Country::from_static("DO"), // +1 809
-    3_001_000_819u64 => Country::from_static("CA"), // +1 819
-    3_001_000_825u64 => Country::from_static("CA"), // +1 825
-    3_001_000_829u64 => Country::from_static("DO"), // +1 829
-    3_001_000_849u64 => Country::from_static("DO"), // +1 849
-    3_001_000_867u64 => Country::from_static("CA"), // +1 867
-    3_001_000_868u64 => Country::from_static("TT"), // +1 868
-    3_001_000_869u64 => Country::from_static("KN"), // +1 869
-    3_001_000_873u64 => Country::from_static("CA"), // +1 873
-    3_001_000_876u64 => Country::from_static("JM"), // +1 876
-    3_001_000_879u64 => Country::from_static("CA"), // +1 879
-    3_001_000_902u64 => Country::from_static("CA"), // +1 902
-    3_001_000_905u64 => Country::from_static("CA"), // +1 905
-    3_001_000_939u64 => Country::from_static("PR"), // +1 939
-    3_001_000_942u64 => Country::from_static("CA"), // +1 942
-    // +7: RU KZ
-    1_007_000_007u64 => Country::from_static("KZ"), // +7 7
-    // +39: IT VA
-    5_039_006_698u64 => Country::from_static("VA"), // +39 06698
-    // +44: GB GG IM JE
-    4_044_001_481u64 => Country::from_static("GG"), // +44 1481
-    4_044_001_534u64 => Country::from_static("JE"), // +44 1534
-    4_044_001_624u64 => Country::from_static("IM"), // +44 1624
-    5_044_074_576u64 => Country::from_static("IM"), // +44 74576
-    4_044_007_509u64 => Country::from_static("JE"), // +44 7509
-    4_044_007_524u64 => Country::from_static("IM"), // +44 7524
-    4_044_007_624u64 => Country::from_static("IM"), // +44 7624
-    5_044_077_003u64 => Country::from_static("JE"), // +44 77003
-    5_044_077_007u64 => Country::from_static("JE"), // +44 77007
-    5_044_077_008u64 => Country::from_static("JE"), // +44 77008
-    4_044_007_781u64 => Country::from_static("GG"), // +44 7781
-    4_044_007_797u64 => Country::from_static("JE"), // +44 7797
-    4_044_007_829u64 => Country::from_static("JE"), // +44 7829
-    4_044_007_839u64 => Country::from_static("GG"), // +44 7839
-    5_044_079_111u64 => Country::from_static("GG"), // +44 79111
-    5_044_079_117u64 => Country::from_static("GG"), // +44 79117
-    4_044_007_937u64 => Country::from_static("JE"), // +44 7937
-    3_044_000_980u64 => Country::from_static("GG"), // +44 980
-    3_044_000_981u64 => Country::from_static("GG"), // +44 981
-    // +47: NO SJ
-    2_047_000_079u64 => Country::from_static("SJ"), // +47 79
-    // +61: AU CC CX
-    6_061_851_001u64 => Country::from_static("CX"), // +61 851001
-    6_061_851_002u64 => Country::from_static("CC"), // +61 851002
-    6_061_851_030u64 => Country::from_static("CX"), // +61 851030
-    6_061_851_031u64 => Country::from_static("CC"), // +61 851031
-    6_061_851_059u64 => Country::from_static("CX"), // +61 851059
-    6_061_851_060u64 => Country::from_static("CC"), // +61 851060
-    6_061_851_088u64 => Country::from_static("CX"), // +61 851088
-    6_061_851_089u64 => Country::from_static("CC"), // +61 851089
-    6_061_851_117u64 => Country::from_static("CX"), // +61 851117
-    6_061_851_118u64 => Country::from_static("CC"), // +61 851118
-    6_061_851_146u64 => Country::from_static("CX"), // +61 851146
-    6_061_851_175u64 => Country::from_static("CX"), // +61 851175
-    6_061_851_176u64 => Country::from_static("CC"), // +61 851176
-    6_061_851_222u64 => Country::from_static("CX"), // +61 851222
-    6_061_851_223u64 => Country::from_static("CC"), // +61 851223
-    6_061_851_235u64 => Country::from_static("CX"), // +61 851235
-    5_061_089_162u64 => Country::from_static("CC"), // +61 89162
-    5_061_089_164u64 => Country::from_static("CX"), // +61 89164
-    6_061_891_703u64 => Country::from_static("CC"), // +61 891703
-    6_061_891_958u64 => Country::from_static("CX"), // +61 891958
-    // +212: MA EH
-    // +262: RE YT
-    4_262_002_689u64 => Country::from_static("YT"), // +262 2689
-    3_262_000_269u64 => Country::from_static("YT"), // +262 269
-    2_262_000_063u64 => Country::from_static("YT"), // +262 63
-    4_262_007_093u64 => Country::from_static("YT"), // +262 7093
-    4_262_009_398u64 => Country::from_static("YT"), // +262 9398
-    4_262_009_478u64 => Country::from_static("YT"), // +262 9478
-    4_262_009_769u64 => Country::from_static("YT"), // +262 9769
-    // +290: SH TA
-    1_290_000_008u64 => Country::from_static("TA"), // +290 8
-    // +358: FI AX
-    2_358_000_018u64 => Country::from_static("AX"), // +358 18
-    // +590: GP BL MF
-    5_590_059_000u64 => Country::from_static("MF"), // +590 59000
-    5_590_059_007u64 => Country::from_static("MF"), // +590 59007
-    5_590_059_009u64 => Country::from_static("MF"), // +590 59009
-    5_590_059_013u64 => Country::from_static("MF"), // +590 59013
-    5_590_059_027u64 => Country::from_static("BL"), // +590 59027
-    5_590_059_029u64 => Country::from_static("BL"), // +590 59029
-    5_590_059_030u64 => Country::from_static("MF"), // +590 59030
-    5_590_059_043u64 => Country::from_static("MF"), // +590 59043
-    5_590_059_050u64 => Country::from_static("MF"), // +590 59050
-    5_590_059_051u64 => Country::from_static("BL"), // +590 59051
-    5_590_059_052u64 => Country::from_static("BL"), // +590 59052
-    5_590_059_056u64 => Country::from_static("MF"), // +590 59056
-    5_590_059_058u64 => Country::from_static("MF"), // +590 59058
-    5_590_059_077u64 => Country::from_static("MF"), // +590 59077
-    5_590_059_079u64 => Country::from_static("MF"), // +590 59079
-    5_590_059_087u64 => Country::from_static("BL"), // +590 59087
-    // +599: CW BQ
-    1_599_000_003u64 => Country::from_static("BQ"), // +599 3
-    1_599_000_004u64 => Country::from_static("BQ"), // +599 4
-    1_599_000_007u64 => Country::from_static("BQ"), // +599 7
+/// A perfect hash map generated by `phf_codegen`, so no user compiles `phf_macros`.
+/// Its entries, for review (key `LEN_CCC_PPP_PPP`, region, the prefix as dialled):
+// +1: US AG AI AS BB BM BS CA DM DO GD GU JM KN KY LC MP MS PR SX TC TT VC VG VI
+//   3_001_000_204 CA  +1 204
+//   3_001_000_226 CA  +1 226
+//   3_001_000_236 CA  +1 236
+//   3_001_000_242 BS  +1 242
+//   3_001_000_246 BB  +1 246
+//   3_001_000_249 CA  +1 249
+//   3_001_000_250 CA  +1 250
+//   3_001_000_257 CA  +1 257
+//   3_001_000_263 CA  +1 263
+//   3_001_000_264 AI  +1 264
+//   3_001_000_268 AG  +1 268
+//   3_001_000_273 CA  +1 273
+//   3_001_000_284 VG  +1 284
+//   3_001_000_289 CA  +1 289
+//   3_001_000_306 CA  +1 306
+//   3_001_000_340 VI  +1 340
+//   3_001_000_343 CA  +1 343
+//   3_001_000_345 KY  +1 345
+//   3_001_000_354 CA  +1 354
+//   3_001_000_365 CA  +1 365
+//   3_001_000_367 CA  +1 367
+//   3_001_000_368 CA  +1 368
+//   3_001_000_382 CA  +1 382
+//   3_001_000_403 CA  +1 403
+//   3_001_000_416 CA  +1 416
+//   3_001_000_418 CA  +1 418
+//   3_001_000_428 CA  +1 428
+//   3_001_000_431 CA  +1 431
+//   3_001_000_437 CA  +1 437
+//   3_001_000_438 CA  +1 438
+//   3_001_000_441 BM  +1 441
+//   3_001_000_450 CA  +1 450
+//   3_001_000_468 CA  +1 468
+//   3_001_000_473 GD  +1 473
+//   3_001_000_474 CA  +1 474
+//   3_001_000_506 CA  +1 506
+//   3_001_000_514 CA  +1 514
+//   3_001_000_519 CA  +1 519
+//   3_001_000_548 CA  +1 548
+//   3_001_000_579 CA  +1 579
+//   3_001_000_581 CA  +1 581
+//   3_001_000_584 CA  +1 584
+//   3_001_000_587 CA  +1 587
+//   3_001_000_600 CA  +1 600
+//   3_001_000_604 CA  +1 604
+//   3_001_000_613 CA  +1 613
+//   3_001_000_622 CA  +1 622
+//   3_001_000_633 CA  +1 633
+//   3_001_000_639 CA  +1 639
+//   3_001_000_647 CA  +1 647
+//   3_001_000_649 TC  +1 649
+//   3_001_000_658 JM  +1 658
+//   3_001_000_664 MS  +1 664
+//   3_001_000_670 MP  +1 670
+//   3_001_000_671 GU  +1 671
+//   3_001_000_672 CA  +1 672
+//   3_001_000_683 CA  +1 683
+//   3_001_000_684 AS  +1 684
+//   3_001_000_705 CA  +1 705
+//   3_001_000_709 CA  +1 709
+//   3_001_000_721 SX  +1 721
+//   3_001_000_742 CA  +1 742
+//   3_001_000_753 CA  +1 753
+//   3_001_000_758 LC  +1 758
+//   3_001_000_767 DM  +1 767
+//   3_001_000_778 CA  +1 778
+//   3_001_000_780 CA  +1 780
+//   3_001_000_782 CA  +1 782
+//   3_001_000_784 VC  +1 784
+//   3_001_000_787 PR  +1 787
+//   4_001_008_001 DO  +1 8001
+//   3_001_000_807 CA  +1 807
+//   3_001_000_809 DO  +1 809
+//   3_001_000_819 CA  +1 819
+//   3_001_000_825 CA  +1 825
+//   3_001_000_829 DO  +1 829
+//   3_001_000_849 DO  +1 849
+//   3_001_000_867 CA  +1 867
+//   3_001_000_868 TT  +1 868
+//   3_001_000_869 KN  +1 869
+//   3_001_000_873 CA  +1 873
+//   3_001_000_876 JM  +1 876
+//   3_001_000_879 CA  +1 879
+//   3_001_000_902 CA  +1 902
+//   3_001_000_905 CA  +1 905
+//   3_001_000_939 PR  +1 939
+//   3_001_000_942 CA  +1 942
+// +7: RU KZ
+//   1_007_000_007 KZ  +7 7
+// +39: IT VA
+//   5_039_006_698 VA  +39 06698
+// +44: GB GG IM JE
+//   4_044_001_481 GG  +44 1481
+//   4_044_001_534 JE  +44 1534
+//   4_044_001_624 IM  +44 1624
+//   5_044_074_576 IM  +44 74576
+//   4_044_007_509 JE  +44 7509
+//   4_044_007_524 IM  +44 7524
+//   4_044_007_624 IM  +44 7624
+//   5_044_077_003 JE  +44 77003
+//   5_044_077_007 JE  +44 77007
+//   5_044_077_008 JE  +44 77008
+//   4_044_007_781 GG  +44 7781
+//   4_044_007_797 JE  +44 7797
+//   4_044_007_829 JE  +44 7829
+//   4_044_007_839 GG  +44 7839
+//   5_044_079_111 GG  +44 79111
+//   5_044_079_117 GG  +44 79117
+//   4_044_007_937 JE  +44 7937
+//   3_044_000_980 GG  +44 980
+//   3_044_000_981 GG  +44 981
+// +47: NO SJ
+//   2_047_000_079 SJ  +47 79
+// +61: AU CC CX
+//   6_061_851_001 CX  +61 851001
+//   6_061_851_002 CC  +61 851002
+//   6_061_851_030 CX  +61 851030
+//   6_061_851_031 CC  +61 851031
+//   6_061_851_059 CX  +61 851059
+//   6_061_851_060 CC  +61 851060
+//   6_061_851_088 CX  +61 851088
+//   6_061_851_089 CC  +61 851089
+//   6_061_851_117 CX  +61 851117
+//   6_061_851_118 CC  +61 851118
+//   6_061_851_146 CX  +61 851146
+//   6_061_851_175 CX  +61 851175
+//   6_061_851_176 CC  +61 851176
+//   6_061_851_222 CX  +61 851222
+//   6_061_851_223 CC  +61 851223
+//   6_061_851_235 CX  +61 851235
+//   5_061_089_162 CC  +61 89162
+//   5_061_089_164 CX  +61 89164
+//   6_061_891_703 CC  +61 891703
+//   6_061_891_958 CX  +61 891958
+// +212: MA EH
+// +262: RE YT
+//   4_262_002_689 YT  +262 2689
+//   3_262_000_269 YT  +262 269
+//   2_262_000_063 YT  +262 63
+//   4_262_007_093 YT  +262 7093
+//   4_262_009_398 YT  +262 9398
+//   4_262_009_478 YT  +262 9478
+//   4_262_009_769 YT  +262 9769
+// +290: SH TA
+//   1_290_000_008 TA  +290 8
+// +358: FI AX
+//   2_358_000_018 AX  +358 18
+// +590: GP BL MF
+//   5_590_059_000 MF  +590 59000
+//   5_590_059_007 MF  +590 59007
+//   5_590_059_009 MF  +590 59009
+//   5_590_059_013 MF  +590 59013
+//   5_590_059_027 BL  +590 59027
+//   5_590_059_029 BL  +590 59029
+//   5_590_059_030 MF  +590 59030
+//   5_590_059_043 MF  +590 59043
+//   5_590_059_050 MF  +590 59050
+//   5_590_059_051 BL  +590 59051
+//   5_590_059_052 BL  +590 59052
+//   5_590_059_056 MF  +590 59056
+//   5_590_059_058 MF  +590 59058
+//   5_590_059_077 MF  +590 59077
+//   5_590_059_079 MF  +590 59079
+//   5_590_059_087 BL  +590 59087
+// +599: CW BQ
+//   1_599_000_003 BQ  +599 3
+//   1_599_000_004 BQ  +599 4
+//   1_599_000_007 BQ  +599 7
+pub(super) static PREFIXES: phf::Map<u64, Country> = ::phf::Map {
+    key: 16287231350648472473,
+    disps: &[
+        (0, 0),
+        (0, 5),
+        (1, 0),
+        (0, 38),
+        (0, 1),
+        (0, 0),
+        (0, 10),
+        (0, 2),
+        (0, 43),
+        (0, 26),
+        (0, 5),
+        (1, 0),
+        (0, 10),
+        (0, 57),
+        (0, 9),
+        (0, 3),
+        (0, 11),
+        (0, 0),
+        (0, 42),
+        (0, 24),
+        (0, 2),
+        (0, 31),
+        (0, 5),
+        (0, 36),
+        (0, 18),
+        (0, 23),
+        (0, 13),
+        (0, 34),
+        (0, 39),
+        (0, 1),
+        (0, 10),
+        (0, 24),
+        (0, 111),
+        (0, 21),
+        (0, 0),
+        (0, 13),
+        (0, 6),
+        (0, 84),
+        (1, 37),
+        (0, 5),
+        (0, 77),
+        (0, 23),
+        (0, 3),
+        (0, 31),
+        (0, 10),
+        (0, 3),
+        (0, 97),
+        (0, 128),
+        (0, 76),
+        (0, 112),
+        (0, 25),
+        (0, 140),
+        (1, 20),
+    ],
+    entries: &[
+        (5590059052, Country::from_static("BL")),
+        (3001000613, Country::from_static("CA")),
+        (4044007624, Country::from_static("IM")),
+        (4044007839, Country::from_static("GG")),
+        (3001000468, Country::from_static("CA")),
+        (5590059050, Country::from_static("MF")),
+        (3001000780, Country::from_static("CA")),
+        (3001000506, Country::from_static("CA")),
+        (6061851175, Country::from_static("CX")),
+        (5590059030, Country::from_static("MF")),
+        (3001000268, Country::from_static("AG")),
+        (5590059007, Country::from_static("MF")),
+        (3001000658, Country::from_static("JM")),
+        (3001000942, Country::from_static("CA")),
+        (6061851235, Country::from_static("CX")),
+        (3001000236, Country::from_static("CA")),
+        (3001000867, Country::from_static("CA")),
+        (6061851030, Country::from_static("CX")),
+        (3001000829, Country::from_static("DO")),
+        (2047000079, Country::from_static("SJ")),
+        (3001000600, Country::from_static("CA")),
+        (3262000269, Country::from_static("YT")),
+        (3001000705, Country::from_static("CA")),
+        (3001000579, Country::from_static("CA")),
+        (5590059043, Country::from_static("MF")),
+        (6061851060, Country::from_static("CC")),
+        (3001000581, Country::from_static("CA")),
+        (3001000671, Country::from_static("GU")),
+        (3001000382, Country::from_static("CA")),
+        (3001000869, Country::from_static("KN")),
+        (3001000639, Country::from_static("CA")),
+        (3001000939, Country::from_static("PR")),
+        (3001000246, Country::from_static("BB")),
+        (5044077003, Country::from_static("JE")),
+        (4044007509, Country::from_static("JE")),
+        (5061089164, Country::from_static("CX")),
+        (3001000441, Country::from_static("BM")),
+        (3001000584, Country::from_static("CA")),
+        (3001000709, Country::from_static("CA")),
+        (1007000007, Country::from_static("KZ")),
+        (3001000242, Country::from_static("BS")),
+        (3001000368, Country::from_static("CA")),
+        (5590059029, Country::from_static("BL")),
+        (6061851001, Country::from_static("CX")),
+        (1599000007, Country::from_static("BQ")),
+        (5044077008, Country::from_static("JE")),
+        (6061851031, Country::from_static("CC")),
+        (4001008001, Country::from_static("DO")),
+        (3001000345, Country::from_static("KY")),
+        (3001000354, Country::from_static("CA")),
+        (3001000306, Country::from_static("CA")),
+        (6061851222, Country::from_static("CX")),
+        (3001000905, Country::from_static("CA")),
+        (3001000683, Country::from_static("CA")),
+        (3001000868, Country::from_static("TT")),
+        (3001000418, Country::from_static("CA")),
+        (3001000226, Country::from_static("CA")),
+        (3001000519, Country::from_static("CA")),
+        (3001000264, Country::from_static("AI")),
+        (5044079117, Country::from_static("GG")),
+        (4044007797, Country::from_static("JE")),
+        (4044001481, Country::from_static("GG")),
+        (4262002689, Country::from_static("YT")),
+        (6061891703, Country::from_static("CC")),
+        (1599000004, Country::from_static("BQ")),
+        (5044074576, Country::from_static("IM")),
+        (6061851059, Country::from_static("CX")),
+        (4262007093, Country::from_static("YT")),
+        (5044077007, Country::from_static("JE")),
+        (3001000876, Country::from_static("JM")),
+        (5590059058, Country::from_static("MF")),
+        (3001000431, Country::from_static("CA")),
+        (3001000548, Country::from_static("CA")),
+        (5061089162, Country::from_static("CC")),
+        (3001000367, Country::from_static("CA")),
+        (3044000980, Country::from_static("GG")),
+        (5044079111, Country::from_static("GG")),
+        (3001000622, Country::from_static("CA")),
+        (6061851117, Country::from_static("CX")),
+        (4044001534, Country::from_static("JE")),
+        (4044007781, Country::from_static("GG")),
+        (4262009769, Country::from_static("YT")),
+        (5590059051, Country::from_static("BL")),
+        (3001000684, Country::from_static("AS")),
+        (3001000343, Country::from_static("CA")),
+        (3001000514, Country::from_static("CA")),
+        (6061851088, Country::from_static("CX")),
+        (3001000902, Country::from_static("CA")),
+        (3001000633, Country::from_static("CA")),
+        (4044007524, Country::from_static("IM")),
+        (3001000250, Country::from_static("CA")),
+        (3001000825, Country::from_static("CA")),
+        (5590059027, Country::from_static("BL")),
+        (3001000742, Country::from_static("CA")),
+        (3001000474, Country::from_static("CA")),
+        (6061851146, Country::from_static("CX")),
+        (3001000284, Country::from_static("VG")),
+        (4044007937, Country::from_static("JE")),
+        (3001000428, Country::from_static("CA")),
+        (3001000672, Country::from_static("CA")),
+        (3001000670, Country::from_static("MP")),
+        (5590059000, Country::from_static("MF")),
+        (3001000807, Country::from_static("CA")),
+        (3001000416, Country::from_static("CA")),
+        (3001000437, Country::from_static("CA")),
+        (5039006698, Country::from_static("VA")),
+        (3001000782, Country::from_static("CA")),
+        (5590059009, Country::from_static("MF")),
+        (3001000273, Country::from_static("CA")),
+        (3001000819, Country::from_static("CA")),
+        (3001000257, Country::from_static("CA")),
+        (3001000649, Country::from_static("TC")),
+        (3001000604, Country::from_static("CA")),
+        (4044007829, Country::from_static("JE")),
+        (4262009478, Country::from_static("YT")),
+        (3001000204, Country::from_static("CA")),
+        (3001000403, Country::from_static("CA")),
+        (3001000753, Country::from_static("CA")),
+        (2358000018, Country::from_static("AX")),
+        (3001000340, Country::from_static("VI")),
+        (3001000289, Country::from_static("CA")),
+        (3001000873, Country::from_static("CA")),
+        (6061851118, Country::from_static("CC")),
+        (3044000981, Country::from_static("GG")),
+        (4044001624, Country::from_static("IM")),
+        (3001000587, Country::from_static("CA")),
+        (5590059079, Country::from_static("MF")),
+        (6061851002, Country::from_static("CC")),
+        (3001000664, Country::from_static("MS")),
+        (3001000849, Country::from_static("DO")),
+        (1599000003, Country::from_static("BQ")),
+        (3001000249, Country::from_static("CA")),
+        (3001000473, Country::from_static("GD")),
+        (2262000063, Country::from_static("YT")),
+        (3001000365, Country::from_static("CA")),
+        (3001000438, Country::from_static("CA")),
+        (6061891958, Country::from_static("CX")),
+        (1290000008, Country::from_static("TA")),
+        (6061851223, Country::from_static("CC")),
+        (5590059077, Country::from_static("MF")),
+        (4262009398, Country::from_static("YT")),
+        (3001000450, Country::from_static("CA")),
+        (3001000758, Country::from_static("LC")),
+        (3001000879, Country::from_static("CA")),
+        (3001000784, Country::from_static("VC")),
+        (6061851176, Country::from_static("CC")),
+        (3001000778, Country::from_static("CA")),
+        (3001000721, Country::from_static("SX")),
+        (6061851089, Country::from_static("CC")),
+        (3001000809, Country::from_static("DO")),
+        (3001000263, Country::from_static("CA")),
+        (3001000767, Country::from_static("DM")),
+        (5590059087, Country::from_static("BL")),
+        (5590059013, Country::from_static("MF")),
+        (3001000647, Country::from_static("CA")),
+        (5590059056, Country::from_static("MF")),
+        (3001000787, Country::from_static("PR")),
+    ],
 };
 
 /// Prefixes whose region also depends on the national number's length (listed in
 /// the code's `length_rules`). Key: `NSN_LEN_CCC_PPPPPP` = national length * 10^10 + prefix key.
-pub(super) static LENGTH_PREFIXES: phf::Map<u64, Country> = phf::phf_map! {
-    7_2_001_000_031u64 => Country::from_static("CA"), // +1 31, 7-digit national numbers
+/// Its entries, for review:
+//   7_2_001_000_031 CA  +1 31, 7-digit national numbers
+pub(super) static LENGTH_PREFIXES: phf::Map<u64, Country> = ::phf::Map {
+    key: 16287231350648472473,
+    disps: &[
+        (0, 0),
+    ],
+    entries: &[
+        (72001000031, Country::from_static("CA")),
+    ],
 };

@@ -120,8 +120,12 @@ impl Router {
         let provider = scan.provider();
         let base = body.as_ptr() as usize;
         let mut side: Vec<String> = Vec::new();
-        let mut regions: Vec<Region> = Vec::new();
-        let mut items = Vec::with_capacity(scan.len());
+        // Inline while they hold one element: a single-item, single-region body allocates
+        // nothing here.
+        let mut regions: Few<Region> = Few::new(1);
+        let mut items = Few::new(scan.len());
+        // The region of the previous item (as a reference into the policy) and its index.
+        let mut last: Option<(&Region, usize)> = None;
         for item in scan.items() {
             let party = item.party;
             let attribution = if party.role == Role::Business {
@@ -139,13 +143,18 @@ impl Router {
                 None if party.role == Role::Business => self.policy.region_for_business(None, None),
                 None => self.policy.region_for(&attribution),
             };
-            let region_index = match regions.iter().position(|r| r == region) {
-                Some(i) => i,
-                None => {
-                    regions.push(region.clone());
-                    regions.len() - 1
-                }
+            let region_index = match last {
+                // Regions are references into the policy: the same one is the same region.
+                Some((r, i)) if std::ptr::eq(r, region) => i,
+                _ => match regions.as_slice().iter().position(|r| r == region) {
+                    Some(i) => i,
+                    None => {
+                        regions.push(region.clone());
+                        regions.len() - 1
+                    }
+                },
             };
+            last = Some((region, region_index));
             let id = item.id.map(|id| text_of(&body, base, id, &mut side));
             items.push(RoutedItem {
                 kind: item.kind,
@@ -164,23 +173,28 @@ impl Router {
             });
         }
 
-        let bodies = match regions.len() {
-            0 => vec![RegionBody {
+        let bodies = match regions {
+            Few::Many(ref r) if r.is_empty() => Few::One(RegionBody {
                 region: self.policy.default_region().clone(),
                 body: body.clone(),
                 items: 0,
                 unchanged: true,
-            }],
-            1 => vec![RegionBody {
-                region: regions[0].clone(),
+            }),
+            Few::One(region) => Few::One(RegionBody {
+                region,
                 body: body.clone(),
                 items: items.len(),
                 unchanged: true,
-            }],
-            _ => {
+            }),
+            Few::Many(regions) => {
                 // Only a split needs the elements' byte spans: scan again, recording them.
                 let layout = scratch.layout.scan_layout(&body, &self.limits)?;
-                split::split(&body, layout.elements(), &items, &regions)?
+                Few::Many(split::split(
+                    &body,
+                    layout.elements(),
+                    items.as_slice(),
+                    &regions,
+                )?)
             }
         };
         Ok(Decision {
@@ -188,7 +202,6 @@ impl Router {
             body,
             side,
             items,
-            regions,
             bodies,
         })
     }
@@ -227,15 +240,59 @@ enum Text {
 }
 
 /// Where `s` (a string the scan gave for `body`) lives: a span when it points into the body,
-/// else a copy (it was decoded from escapes).
+/// else a copy (it was decoded from escapes, into memory of its own).
 fn text_of(body: &[u8], base: usize, s: &str, side: &mut Vec<String>) -> Text {
+    // An address inside the body's bytes can only be a slice of them: no need to compare.
     let start = (s.as_ptr() as usize).wrapping_sub(base);
     let end = start.wrapping_add(s.len());
-    if end <= body.len() && body.get(start..end) == Some(s.as_bytes()) {
+    if start <= body.len() && end <= body.len() && start <= end {
         return Text::Span(to_u32(start), to_u32(end));
     }
     side.push(s.to_owned());
     Text::Side(to_u32(side.len() - 1))
+}
+
+/// A list that stays inline while it holds at most one element: the items and the bodies of
+/// a decision, which for most webhooks are one message and one region.
+#[derive(Debug, Clone)]
+enum Few<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> Few<T> {
+    /// An empty list for `expected` elements (heap capacity only when more than one).
+    fn new(expected: usize) -> Self {
+        Self::Many(if expected > 1 {
+            Vec::with_capacity(expected)
+        } else {
+            Vec::new()
+        })
+    }
+
+    fn push(&mut self, value: T) {
+        match self {
+            Self::Many(v) if v.capacity() == 0 => *self = Self::One(value),
+            Self::Many(v) => v.push(value),
+            Self::One(_) => {
+                let Self::One(first) = std::mem::replace(self, Self::Many(Vec::new())) else {
+                    return;
+                };
+                *self = Self::Many(vec![first, value]);
+            }
+        }
+    }
+
+    fn as_slice(&self) -> &[T] {
+        match self {
+            Self::One(value) => std::slice::from_ref(value),
+            Self::Many(v) => v,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -265,9 +322,9 @@ pub struct Decision {
     provider: Provider,
     body: Bytes,
     side: Vec<String>,
-    items: Vec<RoutedItem>,
-    regions: Vec<Region>,
-    bodies: Vec<RegionBody>,
+    items: Few<RoutedItem>,
+    /// One per region, in the order regions first appear (`RoutedItem::region` indexes it).
+    bodies: Few<RegionBody>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -290,7 +347,7 @@ impl Decision {
 
     /// Every routed item, in document order.
     pub fn items(&self) -> impl ExactSizeIterator<Item = ItemDecision<'_>> + Clone + '_ {
-        self.items.iter().map(move |item| ItemDecision {
+        self.items.as_slice().iter().map(move |item| ItemDecision {
             decision: self,
             item,
         })
@@ -298,7 +355,7 @@ impl Decision {
 
     /// The bodies to forward, one per region, in the order regions first appear.
     pub fn bodies(&self) -> &[RegionBody] {
-        &self.bodies
+        self.bodies.as_slice()
     }
 
     /// Whether the batch had to be split across regions.
@@ -329,7 +386,7 @@ impl fmt::Debug for Decision {
             .field("provider", &self.provider)
             .field("body_len", &self.body.len())
             .field("items", &self.items().collect::<Vec<_>>())
-            .field("bodies", &self.bodies)
+            .field("bodies", &self.bodies())
             .finish()
     }
 }
@@ -394,11 +451,13 @@ impl<'d> ItemDecision<'d> {
 
     /// The region the item is routed to.
     pub fn region(&self) -> &'d Region {
-        // `region` always indexes `regions`; fall back to the first body's region.
-        self.decision
-            .regions
+        // `region` always indexes the bodies (never empty); fall back to the first.
+        let bodies = self.decision.bodies();
+        &bodies
             .get(self.item.region)
-            .unwrap_or(&self.decision.bodies[0].region)
+            .or(bodies.first())
+            .expect("a decision has at least one body")
+            .region
     }
 }
 
@@ -467,5 +526,56 @@ impl fmt::Debug for RegionBody {
             .field("items", &self.items)
             .field("unchanged", &self.unchanged)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_stays_inline_for_one_element_and_keeps_order() {
+        let mut one = Few::new(1);
+        one.push('a');
+        assert!(matches!(one, Few::One('a')));
+        assert_eq!(one.as_slice(), ['a']);
+        let mut grown = Few::new(1);
+        for c in ['a', 'b', 'c'] {
+            grown.push(c);
+        }
+        assert_eq!((grown.len(), grown.as_slice()), (3, &['a', 'b', 'c'][..]));
+        let mut sized = Few::new(3);
+        for c in ['x', 'y', 'z'] {
+            sized.push(c);
+        }
+        assert_eq!(sized.as_slice(), ['x', 'y', 'z']);
+        assert!(Few::<u8>::new(0).as_slice().is_empty());
+    }
+
+    #[test]
+    fn ids_are_spans_of_the_body_unless_decoded() {
+        let body = br#"{"id":"wamid.A"}"#;
+        let base = body.as_ptr() as usize;
+        let mut side = Vec::new();
+        let inside = std::str::from_utf8(&body[7..14]).unwrap();
+        assert_eq!(text_of(body, base, inside, &mut side), Text::Span(7, 14));
+        let decoded = String::from("wamid.A");
+        assert_eq!(text_of(body, base, &decoded, &mut side), Text::Side(0));
+        assert_eq!(side, ["wamid.A"]);
+    }
+
+    #[test]
+    fn one_region_bodies_forward_the_original_bytes() {
+        let body = Bytes::from_static(
+            br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"from":"4915112345678","id":"wamid.A"},{"from":"33612345678","id":"wamid.B"}]}}]}]}"#,
+        );
+        let decision = Router::seed().route(body.clone()).unwrap();
+        assert_eq!(decision.bodies().len(), 1);
+        assert_eq!(decision.bodies()[0].body(), &body);
+        assert!(decision.items().all(|i| i.region() == &Region::EU));
+        assert_eq!(
+            decision.items().map(|i| i.id()).collect::<Vec<_>>(),
+            [Some("wamid.A"), Some("wamid.B")]
+        );
     }
 }

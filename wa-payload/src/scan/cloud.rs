@@ -596,32 +596,74 @@ fn matches(st: &Scanning<'_, '_>, p: &Pending, item: &RawItem) -> bool {
 /// Phones (without a leading `+`) and user ids of a change's items, each to the first item
 /// that has it: the same answers as [`linear_match`], for large batches.
 struct MatchIndex {
+    /// Phones that are digits only (the usual case), as a number and a length with their
+    /// item, sorted: the first of a run of equal phones is its first item. No hashing, no
+    /// copies of the strings.
+    digits: Vec<(u64, u8, usize)>,
+    /// Other phones, by text.
     phones: HashMap<String, usize>,
     user_ids: HashMap<String, usize>,
 }
 
+/// A phone without its leading `+`, when it is 1 to 19 ASCII digits: its value and length
+/// (together they give back the digits, leading zeros included).
+fn digit_key(phone: &str) -> Option<(u64, u8)> {
+    let d = phone.strip_prefix('+').unwrap_or(phone).as_bytes();
+    if d.is_empty() || d.len() > 19 {
+        return None;
+    }
+    let mut value = 0u64;
+    for &b in d {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + u64::from(b - b'0');
+    }
+    Some((value, d.len() as u8))
+}
+
 impl MatchIndex {
     fn new(st: &Scanning<'_, '_>, first: usize) -> Self {
+        let mut digits = Vec::with_capacity(st.items().len().saturating_sub(first));
         let mut phones = HashMap::new();
         let mut user_ids = HashMap::new();
         for (j, item) in st.items().iter().enumerate().skip(first) {
             if let Some(t) = item.phone {
                 let p = st.get(t);
-                phones
-                    .entry(p.strip_prefix('+').unwrap_or(p).to_owned())
-                    .or_insert(j);
+                match digit_key(p) {
+                    Some((value, len)) => digits.push((value, len, j)),
+                    None => {
+                        phones
+                            .entry(p.strip_prefix('+').unwrap_or(p).to_owned())
+                            .or_insert(j);
+                    }
+                }
             }
             if let Some(t) = item.user_id {
                 user_ids.entry(st.get(t).to_owned()).or_insert(j);
             }
         }
-        Self { phones, user_ids }
+        digits.sort_unstable();
+        Self {
+            digits,
+            phones,
+            user_ids,
+        }
     }
 
     fn first_match(&self, st: &Scanning<'_, '_>, p: &Pending) -> Option<usize> {
         let by_phone = p.wa_id.and_then(|t| {
             let w = st.get(t);
-            self.phones.get(w.strip_prefix('+').unwrap_or(w)).copied()
+            match digit_key(w) {
+                Some(key) => {
+                    let at = self.digits.partition_point(|&(v, l, _)| (v, l) < key);
+                    self.digits
+                        .get(at)
+                        .filter(|&&(v, l, _)| (v, l) == key)
+                        .map(|&(_, _, j)| j)
+                }
+                None => self.phones.get(w.strip_prefix('+').unwrap_or(w)).copied(),
+            }
         });
         let by_user = p
             .user_id
@@ -705,5 +747,97 @@ fn item_field(item: &RawItem, phone: bool) -> String {
         Slot::StateSync => format!("state_sync[{i}].contact.phone_number"),
         Slot::Contacts => format!("contacts[{i}].{}", pick("wa_id", "user_id")),
         _ => String::from("?"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Limits;
+    use crate::scan::Scanner;
+
+    #[test]
+    fn digit_keys_give_back_the_digits() {
+        assert_eq!(digit_key("4915112345678"), Some((4_915_112_345_678, 13)));
+        assert_eq!(digit_key("+4915112345678"), digit_key("4915112345678"));
+        assert_ne!(digit_key("049"), digit_key("49"));
+        assert_eq!(
+            digit_key("9999999999999999999"),
+            Some((9_999_999_999_999_999_999, 19))
+        );
+        for other in [
+            "",
+            "+",
+            "12345678901234567890",
+            "49 151",
+            "4915x",
+            "<PHONE>",
+        ] {
+            assert_eq!(digit_key(other), None, "{other}");
+        }
+    }
+
+    /// The item each contact rides with, by the index of the message it matched (or its own
+    /// contact item).
+    fn rides(body: &str) -> Vec<Option<Position>> {
+        let mut scanner = Scanner::new();
+        let scan = scanner
+            .scan_layout(body.as_bytes(), &Limits::default())
+            .unwrap();
+        scan.elements()
+            .iter()
+            .filter(|e| matches!(e.container, Container::Contacts { .. }))
+            .map(|e| e.rides_with)
+            .collect()
+    }
+
+    #[test]
+    fn the_index_matches_contacts_as_the_linear_search_does() {
+        let from = [
+            "4915112345678",
+            "+4915112345678",
+            "0049151",
+            "49151",
+            "+49 151 1",
+            "x",
+        ];
+        let contacts = [
+            "+4915112345678",
+            "0049151",
+            "49151",
+            "+49 151 1",
+            "x",
+            "331",
+            "4915112345678",
+        ];
+        let body = |padding: usize| {
+            let messages: Vec<String> = from
+                .iter()
+                .map(|f| f.to_string())
+                .chain((0..padding).map(|i| format!("9{i:09}")))
+                .map(|f| format!(r#"{{"from":"{f}","id":"m"}}"#))
+                .collect();
+            let contacts: Vec<String> = contacts
+                .iter()
+                .map(|w| format!(r#"{{"wa_id":"{w}"}}"#))
+                .collect();
+            format!(
+                r#"{{"object":"o","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"contacts":[{}],"messages":[{}]}}}}]}}]}}"#,
+                contacts.join(","),
+                messages.join(",")
+            )
+        };
+        // 6 x 7 pairs stay under LINEAR_MATCH_LIMIT; 100 more messages go over it.
+        let (linear, indexed) = (rides(&body(0)), rides(&body(100)));
+        assert!(from.len() * contacts.len() <= LINEAR_MATCH_LIMIT);
+        assert_eq!(linear, indexed);
+        let message = |i| Some(position(0, 0, Slot::Messages, i));
+        assert_eq!(linear[0], message(0));
+        assert_eq!(linear[1], message(2));
+        assert_eq!(linear[2], message(3));
+        assert_eq!(linear[3], message(4));
+        assert_eq!(linear[4], message(5));
+        assert_eq!(linear[5], Some(position(0, 0, Slot::Contacts, 5)));
+        assert_eq!(linear[6], message(0));
     }
 }

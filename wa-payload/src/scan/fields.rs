@@ -130,10 +130,9 @@ impl Scanning<'_, '_> {
             return names.into_iter().position(|n| n == k);
         }
         let k = self.bytes.get(key.start()..key.end())?;
-        // Compare lengths and first bytes before the bytes themselves.
-        names.into_iter().position(|n| {
-            let n = n.as_bytes();
-            n.len() == k.len() && n.first() == k.first() && n == k
-        })
+        // Lengths first, then a word or two: no UTF-8 check and no `memcmp` call per name.
+        names
+            .into_iter()
+            .position(|n| crate::lex::eq_short(k, n.as_bytes()))
     }
 }
