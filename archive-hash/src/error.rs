@@ -1,4 +1,4 @@
-//! The crate's one error type, [`Error`].
+//! The crate's one error type, [`ArchiveError`].
 
 use std::io;
 
@@ -9,7 +9,7 @@ use std::io;
 /// logged without leaking personal data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ArchiveError {
     /// A digest string was neither 64 hex digits nor 44 characters of padded base64.
     #[error(transparent)]
     DigestParse(#[from] crate::digest::DigestParseError),
@@ -172,8 +172,8 @@ pub enum Error {
     },
 }
 
-/// Shorthand for results whose error is [`Error`].
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+/// Shorthand for results whose error is [`ArchiveError`].
+pub type Result<T, E = ArchiveError> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
@@ -182,20 +182,20 @@ mod tests {
     #[test]
     fn messages_are_lowercase_without_period() {
         let errs = [
-            Error::TooLarge { limit: 10 },
-            Error::Truncated {
+            ArchiveError::TooLarge { limit: 10 },
+            ArchiveError::Truncated {
                 expected: 5,
                 actual: 3,
             },
-            Error::Json {
+            ArchiveError::Json {
                 reason: "duplicate key",
                 position: 7,
             },
-            Error::ProofLength {
+            ArchiveError::ProofLength {
                 expected: 3,
                 actual: 4,
             },
-            Error::RootMismatch { which: "root" },
+            ArchiveError::RootMismatch { which: "root" },
         ];
         for e in errs {
             let m = e.to_string();
@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn read_error_keeps_its_source() {
-        let e = Error::Read {
+        let e = ArchiveError::Read {
             offset: 4,
             kind: io::ErrorKind::UnexpectedEof,
             source: io::Error::from(io::ErrorKind::UnexpectedEof),

@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use bytes::Buf;
 use sha2::Digest as _;
 
-use crate::{Error, Sha256};
+use crate::{ArchiveError, Sha256};
 
 /// Size of the buffer [`Hasher::read_from`] reads through: 64 KiB.
 pub const READ_CHUNK: usize = 64 * 1024;
@@ -31,10 +31,10 @@ pub struct MediaDigest {
 /// ([`update_buf`](Self::update_buf)) or a reader ([`read_from`](Self::read_from)), then call
 /// [`finish`](Self::finish).
 ///
-/// - [`with_limit`](Self::with_limit) refuses streams longer than a bound ([`Error::TooLarge`]),
+/// - [`with_limit`](Self::with_limit) refuses streams longer than a bound ([`ArchiveError::TooLarge`]),
 ///   checked before any byte past the bound is hashed.
 /// - [`with_expected_len`](Self::with_expected_len) also makes `finish` refuse a stream that
-///   ended early ([`Error::Truncated`]), e.g. when the webhook announced `fileLength`.
+///   ended early ([`ArchiveError::Truncated`]), e.g. when the webhook announced `fileLength`.
 ///
 /// ```
 /// use archive_hash::Hasher;
@@ -50,7 +50,7 @@ pub struct MediaDigest {
 /// let mut h = Hasher::new();
 /// h.read_from(&mut &b"abc"[..])?;
 /// assert_eq!(h.finish()?.sha256, d.sha256);
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
 #[derive(Clone)]
 pub struct Hasher {
@@ -94,7 +94,7 @@ impl Hasher {
         self
     }
 
-    /// Requires exactly `bytes`: more is [`Error::TooLarge`], fewer is [`Error::Truncated`]
+    /// Requires exactly `bytes`: more is [`ArchiveError::TooLarge`], fewer is [`ArchiveError::Truncated`]
     /// at [`finish`](Self::finish). Combines with [`with_limit`](Self::with_limit) (the
     /// smaller bound wins).
     #[must_use]
@@ -121,13 +121,13 @@ impl Hasher {
     }
 
     /// Hashes `chunk`, or refuses it whole if it would pass the bound.
-    pub fn update(&mut self, chunk: &[u8]) -> Result<(), Error> {
+    pub fn update(&mut self, chunk: &[u8]) -> Result<(), ArchiveError> {
         let n = u64::try_from(chunk.len()).unwrap_or(u64::MAX);
         let new_len = self.len.saturating_add(n);
         if let Some(limit) = self.bound()
             && new_len > limit
         {
-            return Err(Error::TooLarge { limit });
+            return Err(ArchiveError::TooLarge { limit });
         }
         self.inner.update(chunk);
         self.len = new_len;
@@ -135,7 +135,7 @@ impl Hasher {
     }
 
     /// Hashes everything in `buf` (e.g. `Bytes`, or a chain of them), consuming it.
-    pub fn update_buf(&mut self, mut buf: impl Buf) -> Result<(), Error> {
+    pub fn update_buf(&mut self, mut buf: impl Buf) -> Result<(), ArchiveError> {
         while buf.has_remaining() {
             let chunk = buf.chunk();
             let n = chunk.len();
@@ -147,11 +147,11 @@ impl Hasher {
 
     /// Hashes everything `reader` yields until end of stream; returns the bytes read.
     ///
-    /// `Interrupted` reads are retried; any other reader error is [`Error::Read`] with the
+    /// `Interrupted` reads are retried; any other reader error is [`ArchiveError::Read`] with the
     /// offset reached. Reads go through a 4 KiB stack buffer until a read fills it, then
     /// through one [`READ_CHUNK`] heap buffer, so small inputs cost no allocation and large
     /// streams few read calls; memory stays bounded whatever the stream length.
-    pub fn read_from<R: Read + ?Sized>(&mut self, reader: &mut R) -> Result<u64, Error> {
+    pub fn read_from<R: Read + ?Sized>(&mut self, reader: &mut R) -> Result<u64, ArchiveError> {
         let start = self.len;
         let mut small = [0u8; 4096];
         loop {
@@ -173,11 +173,11 @@ impl Hasher {
         &mut self,
         reader: &mut R,
         buf: &mut [u8],
-    ) -> Result<usize, Error> {
+    ) -> Result<usize, ArchiveError> {
         loop {
             match reader.read(buf) {
                 Ok(n) => {
-                    let chunk = buf.get(..n).ok_or_else(|| Error::Read {
+                    let chunk = buf.get(..n).ok_or_else(|| ArchiveError::Read {
                         offset: self.len,
                         kind: io::ErrorKind::InvalidData,
                         source: io::Error::new(
@@ -190,7 +190,7 @@ impl Hasher {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    return Err(Error::Read {
+                    return Err(ArchiveError::Read {
                         offset: self.len,
                         kind: e.kind(),
                         source: e,
@@ -201,11 +201,11 @@ impl Hasher {
     }
 
     /// The digest and size, checking the expected length if one was set.
-    pub fn finish(self) -> Result<MediaDigest, Error> {
+    pub fn finish(self) -> Result<MediaDigest, ArchiveError> {
         if let Some(expected) = self.expected
             && self.len < expected
         {
-            return Err(Error::Truncated {
+            return Err(ArchiveError::Truncated {
                 expected,
                 actual: self.len,
             });
@@ -225,12 +225,12 @@ impl Hasher {
 /// assert_eq!(d.size, 0);
 /// assert_eq!(d.sha256.to_string(),
 ///     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
 pub fn hash_reader<R: Read + ?Sized>(
     reader: &mut R,
     limit: Option<u64>,
-) -> Result<MediaDigest, Error> {
+) -> Result<MediaDigest, ArchiveError> {
     let mut h = Hasher::new();
     if let Some(l) = limit {
         h = h.with_limit(l);
@@ -297,7 +297,7 @@ mod tests {
         let mut h = Hasher::new();
         let err = h.read_from(&mut Failing { left: 5 }).unwrap_err();
         match err {
-            Error::Read { offset, kind, .. } => {
+            ArchiveError::Read { offset, kind, .. } => {
                 assert_eq!(offset, 5);
                 assert_eq!(kind, io::ErrorKind::ConnectionReset);
             }
@@ -315,7 +315,7 @@ mod tests {
         let mut h = Hasher::new();
         let mut r = Read::chain(&data[..10_000], Failing { left: 0 });
         match h.read_from(&mut r) {
-            Err(Error::Read { offset, .. }) => assert_eq!(offset, 10_000),
+            Err(ArchiveError::Read { offset, .. }) => assert_eq!(offset, 10_000),
             other => panic!("unexpected {other:?}"),
         }
     }
@@ -331,27 +331,30 @@ mod tests {
     fn limit_and_expected_length() {
         let mut h = Hasher::new().with_limit(4);
         assert!(h.update(b"abcd").is_ok());
-        assert!(matches!(h.update(b"e"), Err(Error::TooLarge { limit: 4 })));
+        assert!(matches!(
+            h.update(b"e"),
+            Err(ArchiveError::TooLarge { limit: 4 })
+        ));
         assert_eq!(h.len(), 4);
 
         let mut h = Hasher::new().with_expected_len(5);
         h.update(b"abc").unwrap();
         assert!(matches!(
             h.clone().finish(),
-            Err(Error::Truncated {
+            Err(ArchiveError::Truncated {
                 expected: 5,
                 actual: 3
             })
         ));
         assert!(matches!(
             h.update(b"def"),
-            Err(Error::TooLarge { limit: 5 })
+            Err(ArchiveError::TooLarge { limit: 5 })
         ));
         h.update(b"de").unwrap();
         assert_eq!(h.finish().unwrap().size, 5);
 
         let err = hash_reader(&mut &[0u8; 100][..], Some(99)).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { limit: 99 }));
+        assert!(matches!(err, ArchiveError::TooLarge { limit: 99 }));
     }
 
     #[test]

@@ -39,7 +39,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::io;
 
-use crate::{Error, Sha256};
+use crate::{ArchiveError, Sha256};
 
 /// Deepest nesting of arrays and objects accepted.
 pub const MAX_DEPTH: usize = 128;
@@ -59,9 +59,9 @@ pub const WRITE_CHUNK: usize = 64 * 1024;
 ///
 /// assert!(archive_hash::canonicalize(br#"{"a":1,"a":2}"#).is_err());
 /// assert!(archive_hash::canonicalize(br#""\ud800""#).is_err());
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
-pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, Error> {
+pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, ArchiveError> {
     let index = Index::build(json)?;
     let mut out = Vec::with_capacity(json.len());
     Writer {
@@ -79,7 +79,7 @@ pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, Error> {
 /// The whole input is checked before the first byte is written, so invalid input leaves
 /// `out` untouched. The output goes through one [`WRITE_CHUNK`] buffer: memory does not grow
 /// with the output, which can be several times longer than the input (`1e20` is written
-/// `100000000000000000000`). A failing writer is [`Error::Write`].
+/// `100000000000000000000`). A failing writer is [`ArchiveError::Write`].
 ///
 /// ```
 /// let mut out = Vec::new();
@@ -90,9 +90,12 @@ pub fn canonicalize(json: &[u8]) -> Result<Vec<u8>, Error> {
 /// let mut untouched = Vec::new();
 /// assert!(archive_hash::canonicalize_to(br#"[1,{"a":1,"a":2}]"#, &mut untouched).is_err());
 /// assert!(untouched.is_empty());
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
-pub fn canonicalize_to<W: io::Write + ?Sized>(json: &[u8], out: &mut W) -> Result<u64, Error> {
+pub fn canonicalize_to<W: io::Write + ?Sized>(
+    json: &[u8],
+    out: &mut W,
+) -> Result<u64, ArchiveError> {
     let index = Index::build(json)?;
     let mut sink = IoSink {
         inner: out,
@@ -116,10 +119,12 @@ pub fn canonicalize_to<W: io::Write + ?Sized>(json: &[u8], out: &mut W) -> Resul
 /// struct T { name: &'static str, id: u32 }
 /// let c = archive_hash::canonicalize_serialize(&T { name: "hello", id: 7 })?;
 /// assert_eq!(c, br#"{"id":7,"name":"hello"}"#);
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
-pub fn canonicalize_serialize<T: serde::Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    let json = serde_json::to_vec(value).map_err(|source| Error::Serialize {
+pub fn canonicalize_serialize<T: serde::Serialize + ?Sized>(
+    value: &T,
+) -> Result<Vec<u8>, ArchiveError> {
+    let json = serde_json::to_vec(value).map_err(|source| ArchiveError::Serialize {
         what: "value",
         source,
     })?;
@@ -138,11 +143,11 @@ pub fn canonicalize_serialize<T: serde::Serialize + ?Sized>(value: &T) -> Result
 /// assert_eq!(format_number(0.000001)?, "0.000001");
 /// assert_eq!(format_number(-0.0)?, "0");
 /// assert!(format_number(f64::NAN).is_err());
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
-pub fn format_number(v: f64) -> Result<String, Error> {
+pub fn format_number(v: f64) -> Result<String, ArchiveError> {
     if !v.is_finite() {
-        return Err(Error::Json {
+        return Err(ArchiveError::Json {
             reason: "number is not finite",
             position: 0,
         });
@@ -163,7 +168,7 @@ pub fn format_number(v: f64) -> Result<String, Error> {
 /// assert_eq!(a.id(), b.id());
 /// let c = TemplateSnapshot::from_json(br#"{"name":"order_update","language":"de"}"#)?;
 /// assert_ne!(a.id(), c.id());
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct TemplateSnapshot {
@@ -173,7 +178,7 @@ pub struct TemplateSnapshot {
 
 impl TemplateSnapshot {
     /// Canonicalizes a template's JSON and hashes it.
-    pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+    pub fn from_json(json: &[u8]) -> Result<Self, ArchiveError> {
         let canonical = canonicalize(json)?;
         let id = Sha256::digest(&canonical);
         Ok(Self { canonical, id })
@@ -231,14 +236,14 @@ struct ObjectRun {
 impl Index {
     /// Checks `json` entirely (grammar, I-JSON, depth) and indexes the objects to reorder,
     /// their keys sorted.
-    fn build(json: &[u8]) -> Result<Self, Error> {
+    fn build(json: &[u8]) -> Result<Self, ArchiveError> {
         if json.len() > MAX_INPUT_LEN {
-            return Err(Error::Json {
+            return Err(ArchiveError::Json {
                 reason: "exceeds 4 GiB",
                 position: MAX_INPUT_LEN,
             });
         }
-        std::str::from_utf8(json).map_err(|e| Error::Json {
+        std::str::from_utf8(json).map_err(|e| ArchiveError::Json {
             reason: "is not utf-8",
             position: e.valid_up_to(),
         })?;
@@ -263,7 +268,7 @@ impl Index {
 
     /// Sorts each object's keys; the first duplicate, in document order of objects, is an
     /// error at the later of its two occurrences.
-    fn sort_keys(&mut self, b: &[u8]) -> Result<(), Error> {
+    fn sort_keys(&mut self, b: &[u8]) -> Result<(), ArchiveError> {
         for o in &self.objects {
             let first = wide(o.first);
             let Some(run) = self.keys.get_mut(first..first.saturating_add(wide(o.len))) else {
@@ -275,7 +280,7 @@ impl Index {
                 _ => None,
             });
             if let Some(position) = dup {
-                return Err(Error::Json {
+                return Err(ArchiveError::Json {
                     reason: "has a duplicate key",
                     position: wide(position),
                 });
@@ -307,8 +312,8 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
-    fn err(&self, reason: &'static str) -> Error {
-        Error::Json {
+    fn err(&self, reason: &'static str) -> ArchiveError {
+        ArchiveError::Json {
             reason,
             position: self.pos,
         }
@@ -324,7 +329,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self, word: &'static [u8]) -> Result<(), Error> {
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), ArchiveError> {
         if self.b.get(self.pos..self.pos + word.len()) == Some(word) {
             self.pos += word.len();
             Ok(())
@@ -333,7 +338,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<(), Error> {
+    fn value(&mut self, depth: usize) -> Result<(), ArchiveError> {
         match self.peek() {
             None => Err(self.err("ends unexpectedly")),
             Some(b'n') => self.literal(b"null"),
@@ -347,7 +352,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: usize) -> Result<(), Error> {
+    fn array(&mut self, depth: usize) -> Result<(), ArchiveError> {
         if depth >= MAX_DEPTH {
             return Err(self.err("nests too deeply"));
         }
@@ -372,7 +377,7 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<(), Error> {
+    fn object(&mut self, depth: usize) -> Result<(), ArchiveError> {
         if depth >= MAX_DEPTH {
             return Err(self.err("nests too deeply"));
         }
@@ -426,7 +431,7 @@ impl Parser<'_> {
         self.open_keys.truncate(base);
     }
 
-    fn string(&mut self) -> Result<(), Error> {
+    fn string(&mut self) -> Result<(), ArchiveError> {
         // Caller checked the opening quote.
         self.pos += 1;
         loop {
@@ -441,7 +446,7 @@ impl Parser<'_> {
                 }
                 Some(b'\\') => {
                     let (_, next) = escape(self.b, self.pos)
-                        .map_err(|(reason, position)| Error::Json { reason, position })?;
+                        .map_err(|(reason, position)| ArchiveError::Json { reason, position })?;
                     self.pos = next;
                 }
                 Some(_) => return Err(self.err("has a control character in a string")),
@@ -449,7 +454,7 @@ impl Parser<'_> {
         }
     }
 
-    fn number(&mut self) -> Result<(), Error> {
+    fn number(&mut self) -> Result<(), ArchiveError> {
         let start = self.pos;
         let digits = |p: &mut Self| {
             let s = p.pos;
@@ -495,14 +500,14 @@ impl Parser<'_> {
             .get(start..self.pos)
             .and_then(|t| std::str::from_utf8(t).ok())
             .and_then(|t| t.parse().ok())
-            .ok_or(Error::Json {
+            .ok_or(ArchiveError::Json {
                 reason: "has an invalid number",
                 position: start,
             })?;
         if v.is_finite() {
             Ok(())
         } else {
-            Err(Error::Json {
+            Err(ArchiveError::Json {
                 reason: "has a number out of range",
                 position: start,
             })
@@ -691,7 +696,7 @@ impl<W: io::Write + ?Sized> IoSink<'_, W> {
         self.buf.clear();
     }
 
-    fn finish(mut self) -> Result<u64, Error> {
+    fn finish(mut self) -> Result<u64, ArchiveError> {
         self.drain();
         if self.error.is_none()
             && let Err(e) = self.inner.flush()
@@ -700,7 +705,7 @@ impl<W: io::Write + ?Sized> IoSink<'_, W> {
         }
         match self.error {
             None => Ok(self.written),
-            Some(source) => Err(Error::Write {
+            Some(source) => Err(ArchiveError::Write {
                 offset: self.written,
                 kind: source.kind(),
                 source,
@@ -997,7 +1002,7 @@ mod tests {
 
     fn reason(s: &[u8]) -> (&'static str, usize) {
         match canonicalize(s) {
-            Err(Error::Json { reason, position }) => (reason, position),
+            Err(ArchiveError::Json { reason, position }) => (reason, position),
             other => panic!("expected a json error, got {other:?}"),
         }
     }
@@ -1146,7 +1151,7 @@ mod tests {
             long.len() as u64
         );
         match canonicalize_to(long.as_bytes(), &mut FailAfter(100_000)) {
-            Err(Error::Write { offset, kind, .. }) => {
+            Err(ArchiveError::Write { offset, kind, .. }) => {
                 assert_eq!(kind, io::ErrorKind::BrokenPipe);
                 // Whole chunks count: the first went through, the second failed midway.
                 assert!((WRITE_CHUNK as u64..100_000).contains(&offset), "{offset}");

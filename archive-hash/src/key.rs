@@ -15,7 +15,7 @@
 //! that holds the user's phone number, and escaping does not hide it. An object key is seen
 //! by far more systems than the object (listings, access logs, URLs), so
 //! [`ArchiveKey::new`] refuses an id that [looks raw](is_raw_message_id) with
-//! [`Error::RawMessageId`], as [`Recipient`] refuses a raw phone number.
+//! [`ArchiveError::RawMessageId`], as [`Recipient`] refuses a raw phone number.
 //!
 //! Build the key from the id's pseudonym instead: `pii-mask`'s
 //! `PseudonymKey::pseudonymize_message_id` turns `wamid.HBgL…` into `wamid.` and 56 URL-safe
@@ -25,19 +25,19 @@
 //! the same pseudonym in the [`ArchiveRecord`](crate::ArchiveRecord)'s `message_id`.
 //!
 //! ```
-//! use archive_hash::{ArchiveKey, Error, UnixSeconds};
+//! use archive_hash::{ArchiveKey, ArchiveError, UnixSeconds};
 //!
 //! let recipient = "p1:k1:8f2a61c0d4".parse()?;
 //! let raw = "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=";
 //! let err = ArchiveKey::new(None, UnixSeconds::new(1_714_521_600), &recipient, raw, "image/png").unwrap_err();
-//! assert!(matches!(err, Error::RawMessageId));
+//! assert!(matches!(err, ArchiveError::RawMessageId));
 //! assert!(!err.to_string().contains("HBgL"));
 //!
 //! // pii_mask::PseudonymKey::pseudonymize_message_id(raw), under the operator's key:
 //! let pseudonym = "wamid._af7itq_gqXG05CC06a1tYX2nOK9_rau1sP51aWIgNLSibGeg6yil-7H";
 //! let key = ArchiveKey::new(None, UnixSeconds::new(1_714_521_600), &recipient, pseudonym, "image/png")?;
 //! assert_eq!(key.message_id()?, pseudonym);
-//! # Ok::<(), archive_hash::Error>(())
+//! # Ok::<(), archive_hash::ArchiveError>(())
 //! ```
 //!
 //! Keys are case-sensitive, as object stores (S3, GCS, Azure Blob) are; WhatsApp message ids
@@ -46,7 +46,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{Error, UnixSeconds};
+use crate::{ArchiveError, UnixSeconds};
 
 /// Longest message id accepted, in bytes (escaped it is at most three times as long).
 pub const MAX_MESSAGE_ID_LEN: usize = 256;
@@ -68,7 +68,7 @@ pub const MAX_TIMESTAMP: UnixSeconds = UnixSeconds::new(253_402_300_799);
 /// let r: Recipient = "p1:k1:8f2a61c0d4".parse()?;
 /// assert_eq!(format!("{r:?}"), "Recipient(••••d4)");
 /// assert!("+4915123456789".parse::<Recipient>().is_err());
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Recipient(String);
@@ -81,9 +81,9 @@ impl Recipient {
 }
 
 impl FromStr for Recipient {
-    type Err = Error;
+    type Err = ArchiveError;
 
-    fn from_str(s: &str) -> Result<Self, Error> {
+    fn from_str(s: &str) -> Result<Self, ArchiveError> {
         let reason = if s.is_empty() {
             Some("is empty")
         } else if s.len() > MAX_RECIPIENT_LEN {
@@ -101,7 +101,7 @@ impl FromStr for Recipient {
             None
         };
         match reason {
-            Some(reason) => Err(Error::Segment {
+            Some(reason) => Err(ArchiveError::Segment {
                 field: "recipient",
                 reason,
             }),
@@ -131,9 +131,9 @@ impl RegionPrefix {
 }
 
 impl FromStr for RegionPrefix {
-    type Err = Error;
+    type Err = ArchiveError;
 
-    fn from_str(s: &str) -> Result<Self, Error> {
+    fn from_str(s: &str) -> Result<Self, ArchiveError> {
         let reason = if s.is_empty() {
             Some("is empty")
         } else if s.len() > MAX_REGION_LEN {
@@ -147,7 +147,7 @@ impl FromStr for RegionPrefix {
             None
         };
         match reason {
-            Some(reason) => Err(Error::Segment {
+            Some(reason) => Err(ArchiveError::Segment {
                 field: "region",
                 reason,
             }),
@@ -173,7 +173,7 @@ impl FromStr for RegionPrefix {
 ///     "eu/archive/2024/05/01/p1:k1:8f2a61c0d4/wamid.HBgL%2F%2Bab==.ogg"
 /// );
 /// assert_eq!(key.message_id()?, "wamid.HBgL/+ab==");
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArchiveKey {
@@ -186,18 +186,18 @@ impl ArchiveKey {
     /// Builds the key for a message sent at `timestamp` (the webhook's Unix seconds).
     ///
     /// `message_id` is the id's pseudonym: a raw Cloud API message id is refused with
-    /// [`Error::RawMessageId`] (see [Message ids](self#message-ids)).
+    /// [`ArchiveError::RawMessageId`] (see [Message ids](self#message-ids)).
     pub fn new(
         region: Option<&RegionPrefix>,
         timestamp: UnixSeconds,
         recipient: &Recipient,
         message_id: &str,
         mime_type: &str,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, ArchiveError> {
         let (y, m, d) = civil_date(timestamp)?;
         let id = escape_message_id(message_id)?;
         if is_raw_message_id(message_id) {
-            return Err(Error::RawMessageId);
+            return Err(ArchiveError::RawMessageId);
         }
         let mut key = String::with_capacity(64 + id.len() + recipient.0.len());
         if let Some(r) = region {
@@ -225,7 +225,7 @@ impl ArchiveKey {
     }
 
     /// The original message id, unescaped.
-    pub fn message_id(&self) -> Result<String, Error> {
+    pub fn message_id(&self) -> Result<String, ArchiveError> {
         unescape_message_id(self.key.get(self.id_start..self.id_end).unwrap_or(""))
     }
 }
@@ -334,14 +334,14 @@ fn is_plain(b: u8) -> bool {
 ///
 /// assert_eq!(escape_message_id("../a/b")?, "%2E%2E%2Fa%2Fb");
 /// assert_eq!(unescape_message_id("%2E%2E%2Fa%2Fb")?, "../a/b");
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
-pub fn escape_message_id(id: &str) -> Result<String, Error> {
+pub fn escape_message_id(id: &str) -> Result<String, ArchiveError> {
     if id.is_empty() {
-        return Err(Error::MessageId { reason: "is empty" });
+        return Err(ArchiveError::MessageId { reason: "is empty" });
     }
     if id.len() > MAX_MESSAGE_ID_LEN {
-        return Err(Error::MessageId {
+        return Err(ArchiveError::MessageId {
             reason: "exceeds 256 bytes",
         });
     }
@@ -364,7 +364,7 @@ pub fn escape_message_id(id: &str) -> Result<String, Error> {
 }
 
 /// Reverses [`escape_message_id`].
-pub fn unescape_message_id(escaped: &str) -> Result<String, Error> {
+pub fn unescape_message_id(escaped: &str) -> Result<String, ArchiveError> {
     let b = escaped.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -374,17 +374,17 @@ pub fn unescape_message_id(escaped: &str) -> Result<String, Error> {
             let lo = b.get(i + 2).and_then(|l| char::from(*l).to_digit(16));
             match (hi, lo) {
                 (Some(h), Some(l)) => out.push(u8::try_from(h * 16 + l).unwrap_or(0)),
-                _ => return Err(Error::Escape { position: i }),
+                _ => return Err(ArchiveError::Escape { position: i }),
             }
             i += 3;
         } else if is_plain(c) || c == b'.' {
             out.push(c);
             i += 1;
         } else {
-            return Err(Error::Escape { position: i });
+            return Err(ArchiveError::Escape { position: i });
         }
     }
-    String::from_utf8(out).map_err(|e| Error::Escape {
+    String::from_utf8(out).map_err(|e| ArchiveError::Escape {
         position: e.utf8_error().valid_up_to(),
     })
 }
@@ -436,9 +436,9 @@ pub fn extension_for_mime(mime: &str) -> &'static str {
 }
 
 /// The UTC calendar date of a Unix timestamp, for years 1970 to 9999.
-fn civil_date(timestamp: UnixSeconds) -> Result<(u64, u64, u64), Error> {
+fn civil_date(timestamp: UnixSeconds) -> Result<(u64, u64, u64), ArchiveError> {
     if timestamp > MAX_TIMESTAMP {
-        return Err(Error::Timestamp { field: "timestamp" });
+        return Err(ArchiveError::Timestamp { field: "timestamp" });
     }
     // Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days),
     // shifted so all arithmetic is unsigned: day 0 of the shifted era is 0000-03-01.
@@ -484,7 +484,7 @@ mod tests {
         assert_eq!(civil_date(MAX_TIMESTAMP).unwrap(), (9999, 12, 31));
         assert!(matches!(
             civil_date(UnixSeconds::new(MAX_TIMESTAMP.get() + 1)),
-            Err(Error::Timestamp { .. })
+            Err(ArchiveError::Timestamp { .. })
         ));
     }
 
@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(escape_message_id("é").unwrap(), "%C3%A9");
         assert!(matches!(
             escape_message_id(""),
-            Err(Error::MessageId { reason: "is empty" })
+            Err(ArchiveError::MessageId { reason: "is empty" })
         ));
         assert!(escape_message_id(&"a".repeat(257)).is_err());
         assert!(escape_message_id(&"a".repeat(256)).is_ok());
@@ -532,7 +532,7 @@ mod tests {
     fn unescape_rejects_malformed_escapes() {
         assert!(matches!(
             unescape_message_id("a%2"),
-            Err(Error::Escape { position: 1 })
+            Err(ArchiveError::Escape { position: 1 })
         ));
         assert!(unescape_message_id("a/b").is_err());
         assert!(unescape_message_id("%FF").is_err());
@@ -568,7 +568,7 @@ mod tests {
             assert!(is_raw_message_id(raw), "{raw}");
             let e =
                 ArchiveKey::new(None, UnixSeconds::new(0), &rcpt(), raw, "image/png").unwrap_err();
-            assert!(matches!(e, Error::RawMessageId), "{raw}");
+            assert!(matches!(e, ArchiveError::RawMessageId), "{raw}");
             assert!(!e.to_string().contains("HBgL"), "{e}");
         }
         for fine in [

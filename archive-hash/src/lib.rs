@@ -9,7 +9,7 @@ pub use checksum::{
     verify_cloud_media, verify_wasender_media,
 };
 pub use digest::{DigestParseError, Sha256};
-pub use error::{Error, Result};
+pub use error::{ArchiveError, Result};
 pub use hasher::{Hasher, MediaDigest, hash_reader};
 pub use jcs::{
     TemplateSnapshot, canonicalize, canonicalize_serialize, canonicalize_to, format_number,

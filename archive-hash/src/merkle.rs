@@ -12,7 +12,7 @@
 //!
 //! # Consistency from size 0
 //! RFC 9162 defines consistency proofs only for `0 < old <= new`. We refuse size 0 on both
-//! sides ([`Error::ConsistencySizes`]): every tree extends the empty tree, so such a proof
+//! sides ([`ArchiveError::ConsistencySizes`]): every tree extends the empty tree, so such a proof
 //! proves nothing, and a verifier that accepted it would let anyone "prove" a forked log.
 //! This matches transparency-dev/merkle since it changed this case.
 //!
@@ -30,14 +30,14 @@
 //! let old_root = log.root_at(3)?;
 //! let proof = log.consistency_proof(3, 5)?;
 //! verify_consistency(3, 5, &proof, old_root, log.root())?;
-//! # Ok::<(), archive_hash::Error>(())
+//! # Ok::<(), archive_hash::ArchiveError>(())
 //! ```
 
 use std::fmt;
 
 use sha2::Digest as _;
 
-use crate::{Error, Sha256};
+use crate::{ArchiveError, Sha256};
 
 /// `SHA-256(0x00 || data)`: the hash of a leaf holding `data`.
 pub fn leaf_hash(data: &[u8]) -> Sha256 {
@@ -149,7 +149,7 @@ impl MerkleLog {
     }
 
     /// The root the log had when it held `size` leaves.
-    pub fn root_at(&self, size: u64) -> Result<Sha256, Error> {
+    pub fn root_at(&self, size: u64) -> Result<Sha256, ArchiveError> {
         self.check_size(size)?;
         if size == 0 {
             return Ok(empty_root());
@@ -157,23 +157,23 @@ impl MerkleLog {
         self.subtree(0, size)
     }
 
-    fn check_size(&self, size: u64) -> Result<(), Error> {
+    fn check_size(&self, size: u64) -> Result<(), ArchiveError> {
         let len = self.len();
         if size > len {
-            return Err(Error::SizeOutOfRange { size, len });
+            return Err(ArchiveError::SizeOutOfRange { size, len });
         }
         Ok(())
     }
 
     /// MTH of leaves `start .. start + size`, `size >= 1`, where `start` is a multiple of the
     /// largest power of two not above `size` (always true inside RFC 6962's recursion).
-    fn subtree(&self, start: u64, size: u64) -> Result<Sha256, Error> {
+    fn subtree(&self, start: u64, size: u64) -> Result<Sha256, ArchiveError> {
         if size.is_power_of_two() {
             let level = size.trailing_zeros() as usize;
             let idx = usize::try_from(start >> level).ok();
             return idx
                 .and_then(|i| self.levels.get(level)?.get(i).copied())
-                .ok_or(Error::SizeOutOfRange {
+                .ok_or(ArchiveError::SizeOutOfRange {
                     size: start.saturating_add(size),
                     len: self.len(),
                 });
@@ -186,17 +186,17 @@ impl MerkleLog {
 
     /// The audit path of leaf `index` in the tree of the first `size` leaves (RFC 6962 PATH),
     /// bottom first.
-    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Sha256>, Error> {
+    pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Sha256>, ArchiveError> {
         self.check_size(size)?;
         if index >= size {
-            return Err(Error::IndexOutOfRange { index, size });
+            return Err(ArchiveError::IndexOutOfRange { index, size });
         }
         let mut out = Vec::with_capacity(64);
         self.path(index, 0, size, &mut out)?;
         Ok(out)
     }
 
-    fn path(&self, m: u64, start: u64, n: u64, out: &mut Vec<Sha256>) -> Result<(), Error> {
+    fn path(&self, m: u64, start: u64, n: u64, out: &mut Vec<Sha256>) -> Result<(), ArchiveError> {
         if n <= 1 {
             return Ok(());
         }
@@ -213,7 +213,7 @@ impl MerkleLog {
 
     /// The proof that the tree of `old` leaves is a prefix of the tree of `new` leaves
     /// (RFC 6962 PROOF). Requires `0 < old <= new <= len`; `old == new` gives an empty proof.
-    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Sha256>, Error> {
+    pub fn consistency_proof(&self, old: u64, new: u64) -> Result<Vec<Sha256>, ArchiveError> {
         self.check_size(new)?;
         check_consistency_sizes(old, new)?;
         let mut out = Vec::with_capacity(64);
@@ -230,7 +230,7 @@ impl MerkleLog {
         n: u64,
         complete: bool,
         out: &mut Vec<Sha256>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ArchiveError> {
         if m == n {
             if !complete {
                 out.push(self.subtree(start, n)?);
@@ -277,7 +277,7 @@ impl FromIterator<Sha256> for MerkleLog {
     }
 }
 
-fn check_consistency_sizes(old: u64, new: u64) -> Result<(), Error> {
+fn check_consistency_sizes(old: u64, new: u64) -> Result<(), ArchiveError> {
     let reason = if old > new {
         "old size exceeds new size"
     } else if old == 0 {
@@ -285,11 +285,11 @@ fn check_consistency_sizes(old: u64, new: u64) -> Result<(), Error> {
     } else {
         return Ok(());
     };
-    Err(Error::ConsistencySizes { old, new, reason })
+    Err(ArchiveError::ConsistencySizes { old, new, reason })
 }
 
-fn hash32(bytes: &[u8], what: impl FnOnce() -> String) -> Result<&[u8; 32], Error> {
-    <&[u8; 32]>::try_from(bytes).map_err(|_| Error::HashLength {
+fn hash32(bytes: &[u8], what: impl FnOnce() -> String) -> Result<&[u8; 32], ArchiveError> {
+    <&[u8; 32]>::try_from(bytes).map_err(|_| ArchiveError::HashLength {
         what: what(),
         len: bytes.len(),
     })
@@ -321,24 +321,24 @@ fn path_len(mut fn_: u64, mut sn: u64) -> usize {
 /// following RFC 9162 §2.1.3.2.
 ///
 /// Hashes are byte slices because proofs come from outside: a leaf hash or proof element that
-/// is not 32 bytes is [`Error::HashLength`], a proof of the wrong length for `(index, size)` is
-/// [`Error::ProofLength`], an index not below `size` is [`Error::IndexOutOfRange`], and a
-/// proof that leads elsewhere is [`Error::RootMismatch`].
+/// is not 32 bytes is [`ArchiveError::HashLength`], a proof of the wrong length for `(index, size)` is
+/// [`ArchiveError::ProofLength`], an index not below `size` is [`ArchiveError::IndexOutOfRange`], and a
+/// proof that leads elsewhere is [`ArchiveError::RootMismatch`].
 pub fn verify_inclusion<P: AsRef<[u8]>>(
     index: u64,
     size: u64,
     leaf_hash: impl AsRef<[u8]>,
     proof: &[P],
     root: impl AsRef<[u8]>,
-) -> Result<(), Error> {
+) -> Result<(), ArchiveError> {
     if index >= size {
-        return Err(Error::IndexOutOfRange { index, size });
+        return Err(ArchiveError::IndexOutOfRange { index, size });
     }
     let leaf = hash32(leaf_hash.as_ref(), || "leaf hash".to_owned())?;
     let (mut fn_, mut sn) = (index, size - 1);
     let expected = path_len(fn_, sn);
     if proof.len() != expected {
-        return Err(Error::ProofLength {
+        return Err(ArchiveError::ProofLength {
             expected,
             actual: proof.len(),
         });
@@ -358,7 +358,7 @@ pub fn verify_inclusion<P: AsRef<[u8]>>(
     if sn == 0 && r.as_bytes()[..] == *root.as_ref() {
         Ok(())
     } else {
-        Err(Error::RootMismatch { which: "root" })
+        Err(ArchiveError::RootMismatch { which: "root" })
     }
 }
 
@@ -374,12 +374,12 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
     proof: &[P],
     old_root: impl AsRef<[u8]>,
     new_root: impl AsRef<[u8]>,
-) -> Result<(), Error> {
+) -> Result<(), ArchiveError> {
     check_consistency_sizes(old, new)?;
     let (old_root, new_root) = (old_root.as_ref(), new_root.as_ref());
     if old == new {
         if !proof.is_empty() {
-            return Err(Error::ProofLength {
+            return Err(ArchiveError::ProofLength {
                 expected: 0,
                 actual: proof.len(),
             });
@@ -387,7 +387,7 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         return if old_root == new_root {
             Ok(())
         } else {
-            Err(Error::RootMismatch { which: "new root" })
+            Err(ArchiveError::RootMismatch { which: "new root" })
         };
     }
     // Step 2: a power-of-two old tree is itself a node of the new one, so its root is the
@@ -401,7 +401,7 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
     }
     let expected = (1 + path_len(fn_, sn)) - usize::from(prepend);
     if proof.len() != expected {
-        return Err(Error::ProofLength {
+        return Err(ArchiveError::ProofLength {
             expected,
             actual: proof.len(),
         });
@@ -416,7 +416,7 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         match path.next() {
             Some(p) => p?,
             None => {
-                return Err(Error::ProofLength {
+                return Err(ArchiveError::ProofLength {
                     expected,
                     actual: 0,
                 });
@@ -438,10 +438,10 @@ pub fn verify_consistency<P: AsRef<[u8]>>(
         sn >>= 1;
     }
     if sn != 0 || fr.as_bytes()[..] != *old_root {
-        return Err(Error::RootMismatch { which: "old root" });
+        return Err(ArchiveError::RootMismatch { which: "old root" });
     }
     if sr.as_bytes()[..] != *new_root {
-        return Err(Error::RootMismatch { which: "new root" });
+        return Err(ArchiveError::RootMismatch { which: "new root" });
     }
     Ok(())
 }
@@ -483,7 +483,7 @@ mod tests {
         }
         assert!(matches!(
             log.root_at(41),
-            Err(Error::SizeOutOfRange { size: 41, len: 40 })
+            Err(ArchiveError::SizeOutOfRange { size: 41, len: 40 })
         ));
     }
 
@@ -515,44 +515,44 @@ mod tests {
         log.append(b"b");
         assert!(matches!(
             log.inclusion_proof(2, 2),
-            Err(Error::IndexOutOfRange { index: 2, size: 2 })
+            Err(ArchiveError::IndexOutOfRange { index: 2, size: 2 })
         ));
         assert!(matches!(
             log.inclusion_proof(0, 3),
-            Err(Error::SizeOutOfRange { .. })
+            Err(ArchiveError::SizeOutOfRange { .. })
         ));
         assert!(matches!(
             log.consistency_proof(0, 2),
-            Err(Error::ConsistencySizes {
+            Err(ArchiveError::ConsistencySizes {
                 reason: "old size is zero",
                 ..
             })
         ));
         assert!(matches!(
             log.consistency_proof(2, 1),
-            Err(Error::ConsistencySizes { .. })
+            Err(ArchiveError::ConsistencySizes { .. })
         ));
         let root = log.root();
         let leaf = log.leaf_hash(0).unwrap();
         let proof = log.inclusion_proof(0, 2).unwrap();
         assert!(matches!(
             verify_inclusion(0, 2, leaf, &proof[..0], root),
-            Err(Error::ProofLength {
+            Err(ArchiveError::ProofLength {
                 expected: 1,
                 actual: 0
             })
         ));
         assert!(matches!(
             verify_inclusion(0, 2, &leaf.as_bytes()[..31], &proof, root),
-            Err(Error::HashLength { .. })
+            Err(ArchiveError::HashLength { .. })
         ));
         assert!(matches!(
             verify_inclusion(1, 2, leaf, &proof, root),
-            Err(Error::RootMismatch { which: "root" })
+            Err(ArchiveError::RootMismatch { which: "root" })
         ));
         assert!(matches!(
             verify_inclusion(u64::MAX, 2, leaf, &proof, root),
-            Err(Error::IndexOutOfRange { .. })
+            Err(ArchiveError::IndexOutOfRange { .. })
         ));
     }
 

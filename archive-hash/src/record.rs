@@ -5,7 +5,7 @@ use std::fmt;
 use residency_time::UnixSeconds;
 
 use crate::merkle::MerkleLog;
-use crate::{Error, RetentionClass, Sha256, Verification, canonicalize_serialize};
+use crate::{ArchiveError, RetentionClass, Sha256, Verification, canonicalize_serialize};
 
 /// Largest integer a JCS number holds exactly (2^53).
 const MAX_EXACT: u64 = 1 << 53;
@@ -34,7 +34,7 @@ const MAX_EXACT: u64 = 1 << 53;
 /// let index = record.append_to(&mut log)?;
 /// assert_eq!(index, 0);
 /// assert_eq!(log.leaf_hash(0), Some(archive_hash::merkle::leaf_hash(record.record_hash()?.as_bytes())));
-/// # Ok::<(), archive_hash::Error>(())
+/// # Ok::<(), archive_hash::ArchiveError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ArchiveRecord {
@@ -78,8 +78,8 @@ impl fmt::Debug for ArchiveRecord {
 
 impl ArchiveRecord {
     /// Compact JSON, fields in declaration order.
-    pub fn to_json(&self) -> Result<Vec<u8>, Error> {
-        serde_json::to_vec(self).map_err(|source| Error::Serialize {
+    pub fn to_json(&self) -> Result<Vec<u8>, ArchiveError> {
+        serde_json::to_vec(self).map_err(|source| ArchiveError::Serialize {
             what: "archive record",
             source,
         })
@@ -87,9 +87,9 @@ impl ArchiveRecord {
 
     /// The RFC 8785 canonical JSON. Sizes and times above 2^53 are refused because JCS
     /// numbers are doubles and would round.
-    pub fn canonical_json(&self) -> Result<Vec<u8>, Error> {
+    pub fn canonical_json(&self) -> Result<Vec<u8>, ArchiveError> {
         if self.media_size > MAX_EXACT || self.archived_at.get() > MAX_EXACT {
-            return Err(Error::Json {
+            return Err(ArchiveError::Json {
                 reason: "has an integer above 2^53",
                 position: 0,
             });
@@ -98,12 +98,12 @@ impl ArchiveRecord {
     }
 
     /// SHA-256 of [`canonical_json`](Self::canonical_json): the record's log leaf data.
-    pub fn record_hash(&self) -> Result<Sha256, Error> {
+    pub fn record_hash(&self) -> Result<Sha256, ArchiveError> {
         self.canonical_json().map(Sha256::digest)
     }
 
     /// Appends this record's hash to `log`; returns the leaf index.
-    pub fn append_to(&self, log: &mut MerkleLog) -> Result<u64, Error> {
+    pub fn append_to(&self, log: &mut MerkleLog) -> Result<u64, ArchiveError> {
         let h = self.record_hash()?;
         Ok(log.append(h.as_bytes()))
     }
@@ -161,7 +161,7 @@ mod tests {
     fn huge_integers_are_refused() {
         let mut r = record();
         r.media_size = u64::MAX;
-        assert!(matches!(r.canonical_json(), Err(Error::Json { .. })));
+        assert!(matches!(r.canonical_json(), Err(ArchiveError::Json { .. })));
     }
 
     #[test]

@@ -15,7 +15,7 @@
 //!   }
 //! }"#)?;
 //! assert_eq!(doc.retention_policy.media_storage_days, 180);
-//! # Ok::<(), archive_hash::Error>(())
+//! # Ok::<(), archive_hash::ArchiveError>(())
 //! ```
 //!
 //! Dispositions ([`RetentionRules::decide`]) take the archive time and "now" as [`UnixSeconds`]
@@ -27,7 +27,7 @@ use std::fmt;
 
 use residency_time::UnixSeconds;
 
-use crate::Error;
+use crate::ArchiveError;
 
 /// Days after which a record moves to cold storage unless the rules say otherwise.
 pub const DEFAULT_COLD_AFTER_DAYS: u32 = 90;
@@ -62,7 +62,7 @@ pub enum LogLevel {
     /// Anomalies only.
     Warn,
     /// Failures only.
-    Error,
+    ArchiveError,
 }
 
 /// The `compliance_logging` section of the policy document.
@@ -93,9 +93,9 @@ impl PolicyDocument {
     /// Parses and [validates](Self::validate) a JSON policy document.
     ///
     /// Unknown fields are refused, so a typo cannot silently fall back to a default.
-    pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+    pub fn from_json(json: &[u8]) -> Result<Self, ArchiveError> {
         // serde_json's messages can quote input values, so only the shape is reported.
-        let doc: Self = serde_json::from_slice(json).map_err(|_| Error::Policy {
+        let doc: Self = serde_json::from_slice(json).map_err(|_| ArchiveError::Policy {
             field: "document",
             reason: "is not json with exactly the documented fields and types",
         })?;
@@ -104,10 +104,10 @@ impl PolicyDocument {
     }
 
     /// Checks every field's range and the rules between fields.
-    pub fn validate(&self) -> Result<(), Error> {
+    pub fn validate(&self) -> Result<(), ArchiveError> {
         let p = &self.retention_policy;
         let l = &self.compliance_logging;
-        let fail = |field, reason| Err(Error::Policy { field, reason });
+        let fail = |field, reason| Err(ArchiveError::Policy { field, reason });
         if !(1..=MAX_RETENTION_DAYS).contains(&p.message_storage_days) {
             return fail(
                 "retention_policy.message_storage_days",
@@ -232,9 +232,9 @@ pub struct RetentionRules {
 
 impl RetentionRules {
     /// Custom rules; `expire_after_days` must be 1 to 36 500.
-    pub fn new(cold_after_days: u32, expire_after_days: u32) -> Result<Self, Error> {
+    pub fn new(cold_after_days: u32, expire_after_days: u32) -> Result<Self, ArchiveError> {
         if !(1..=MAX_RETENTION_DAYS).contains(&expire_after_days) {
-            return Err(Error::Policy {
+            return Err(ArchiveError::Policy {
                 field: "expire_after_days",
                 reason: "must be 1 to 36500",
             });
@@ -272,11 +272,11 @@ impl RetentionRules {
     ///
     /// assert_eq!(RetentionRules::mifid_ii(7)?.expire_after_days, 2557);
     /// assert!(RetentionRules::mifid_ii(8).is_err());
-    /// # Ok::<(), archive_hash::Error>(())
+    /// # Ok::<(), archive_hash::ArchiveError>(())
     /// ```
-    pub fn mifid_ii(years: u32) -> Result<Self, Error> {
+    pub fn mifid_ii(years: u32) -> Result<Self, ArchiveError> {
         if !(5..=7).contains(&years) {
-            return Err(Error::Policy {
+            return Err(ArchiveError::Policy {
                 field: "mifid_ii.years",
                 reason: "must be 5 to 7",
             });
@@ -386,7 +386,7 @@ mod tests {
             let mut d = doc();
             mutate(&mut d);
             match d.validate() {
-                Err(Error::Policy { field: f, .. }) => assert_eq!(f, field),
+                Err(ArchiveError::Policy { field: f, .. }) => assert_eq!(f, field),
                 other => panic!("{field}: {other:?}"),
             }
         }
@@ -399,7 +399,7 @@ mod tests {
         let j = serde_json::to_vec(&v).unwrap();
         assert!(matches!(
             PolicyDocument::from_json(&j),
-            Err(Error::Policy {
+            Err(ArchiveError::Policy {
                 field: "document",
                 ..
             })

@@ -11,7 +11,7 @@
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum MaskError {
     /// A pseudonym key was built from zero bytes of secret.
     #[error("empty pseudonym key")]
     EmptyKey,
@@ -43,14 +43,14 @@ pub enum Error {
     },
     /// The body is JSON but not a webhook that `wa-payload` accepts.
     #[error(transparent)]
-    Payload(#[from] wa_payload::Error),
+    Payload(#[from] wa_payload::PayloadError),
     /// The document is valid JSON but its root is not an object.
     #[error("payload root is not a json object")]
     NotAnObject,
 }
 
-impl Error {
-    /// Builds [`Error::Json`] from a `serde_json` error, keeping only its position: the
+impl MaskError {
+    /// Builds [`MaskError::Json`] from a `serde_json` error, keeping only its position: the
     /// message of a `serde_json` error can quote the input.
     pub(crate) fn json(e: &serde_json::Error) -> Self {
         Self::Json {

@@ -5,7 +5,7 @@ use std::fmt;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::Error;
+use crate::MaskError;
 
 /// The MAC behind every pseudonym.
 pub(crate) type HmacSha256 = Hmac<Sha256>;
@@ -26,7 +26,7 @@ pub const MAX_KEY_ID_LEN: usize = 16;
 /// let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!")?;
 /// assert_eq!(key.id(), "k1");
 /// assert_eq!(format!("{key:?}"), r#"PseudonymKey { id: "k1", secret: [REDACTED] }"#);
-/// # Ok::<(), pii_mask::Error>(())
+/// # Ok::<(), pii_mask::MaskError>(())
 /// ```
 #[derive(Clone)]
 pub struct PseudonymKey {
@@ -42,7 +42,7 @@ struct KeyId {
 }
 
 impl KeyId {
-    fn parse(id: &str) -> Result<Self, Error> {
+    fn parse(id: &str) -> Result<Self, MaskError> {
         let raw = id.as_bytes();
         if raw.is_empty()
             || raw.len() > MAX_KEY_ID_LEN
@@ -50,7 +50,7 @@ impl KeyId {
                 .iter()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         {
-            return Err(Error::InvalidKeyId);
+            return Err(MaskError::InvalidKeyId);
         }
         let mut bytes = [0u8; MAX_KEY_ID_LEN];
         for (dst, src) in bytes.iter_mut().zip(raw) {
@@ -73,37 +73,37 @@ impl KeyId {
 impl PseudonymKey {
     /// A key named `id` (1 to 16 lowercase ASCII letters or digits) with the given secret.
     ///
-    /// Use at least 32 random bytes. An empty secret is refused with [`Error::EmptyKey`].
+    /// Use at least 32 random bytes. An empty secret is refused with [`MaskError::EmptyKey`].
     ///
     /// ```
-    /// use pii_mask::{Error, PseudonymKey};
+    /// use pii_mask::{MaskError, PseudonymKey};
     ///
-    /// assert!(matches!(PseudonymKey::new("k1", b""), Err(Error::EmptyKey)));
-    /// assert!(matches!(PseudonymKey::new("K 1", b"x"), Err(Error::InvalidKeyId)));
+    /// assert!(matches!(PseudonymKey::new("k1", b""), Err(MaskError::EmptyKey)));
+    /// assert!(matches!(PseudonymKey::new("K 1", b"x"), Err(MaskError::InvalidKeyId)));
     /// ```
-    pub fn new(id: &str, secret: &[u8]) -> Result<Self, Error> {
+    pub fn new(id: &str, secret: &[u8]) -> Result<Self, MaskError> {
         let id = KeyId::parse(id)?;
         if secret.is_empty() {
-            return Err(Error::EmptyKey);
+            return Err(MaskError::EmptyKey);
         }
-        let mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::EmptyKey)?;
+        let mac = HmacSha256::new_from_slice(secret).map_err(|_| MaskError::EmptyKey)?;
         Ok(Self { id, mac })
     }
 
     /// A key named `id` whose secret is given in hex (upper or lower case).
     ///
     /// ```
-    /// use pii_mask::{Error, PseudonymKey};
+    /// use pii_mask::{MaskError, PseudonymKey};
     ///
     /// let key = PseudonymKey::from_hex("k2", "00ff10ab")?;
     /// assert_eq!(key.id(), "k2");
     /// assert!(matches!(
     ///     PseudonymKey::from_hex("k2", "00fg"),
-    ///     Err(Error::InvalidHex { position: 3 })
+    ///     Err(MaskError::InvalidHex { position: 3 })
     /// ));
-    /// # Ok::<(), Error>(())
+    /// # Ok::<(), MaskError>(())
     /// ```
-    pub fn from_hex(id: &str, hex: &str) -> Result<Self, Error> {
+    pub fn from_hex(id: &str, hex: &str) -> Result<Self, MaskError> {
         let secret = zeroize::Zeroizing::new(decode_hex(hex)?);
         Self::new(id, &secret)
     }
@@ -122,13 +122,13 @@ impl PseudonymKey {
     /// let b = PseudonymKey::from_secret(b"secret two")?;
     /// assert_eq!(a.id().len(), 7);
     /// assert_ne!(a.id(), b.id());
-    /// # Ok::<(), pii_mask::Error>(())
+    /// # Ok::<(), pii_mask::MaskError>(())
     /// ```
-    pub fn from_secret(secret: &[u8]) -> Result<Self, Error> {
+    pub fn from_secret(secret: &[u8]) -> Result<Self, MaskError> {
         if secret.is_empty() {
-            return Err(Error::EmptyKey);
+            return Err(MaskError::EmptyKey);
         }
-        let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| Error::EmptyKey)?;
+        let mut mac = HmacSha256::new_from_slice(secret).map_err(|_| MaskError::EmptyKey)?;
         mac.update(b"pii-mask/v1\0key-id");
         let tag = mac.finalize().into_bytes();
         let mut id = String::with_capacity(7);
@@ -146,9 +146,9 @@ impl PseudonymKey {
     /// let a = PseudonymKey::from_secret_hex("00ff10ab")?;
     /// assert_eq!(a.id(), PseudonymKey::from_secret(&[0x00, 0xff, 0x10, 0xab])?.id());
     /// assert!(PseudonymKey::from_secret_hex("").is_err());
-    /// # Ok::<(), pii_mask::Error>(())
+    /// # Ok::<(), pii_mask::MaskError>(())
     /// ```
-    pub fn from_secret_hex(hex: &str) -> Result<Self, Error> {
+    pub fn from_secret_hex(hex: &str) -> Result<Self, MaskError> {
         let secret = zeroize::Zeroizing::new(decode_hex(hex)?);
         Self::from_secret(&secret)
     }
@@ -186,7 +186,7 @@ pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
 
 /// Decodes a secret given in hex (either case) in constant time; on failure the error
 /// names the first offending position, never the digits.
-fn decode_hex(hex: &str) -> Result<Vec<u8>, Error> {
+fn decode_hex(hex: &str) -> Result<Vec<u8>, MaskError> {
     base16ct::mixed::decode_vec(hex).map_err(|_| {
         // Only on the error path: the position of the first non-hex digit, or the end
         // when the length is odd.
@@ -194,7 +194,7 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, Error> {
             .bytes()
             .position(|c| !c.is_ascii_hexdigit())
             .unwrap_or(hex.len());
-        Error::InvalidHex { position }
+        MaskError::InvalidHex { position }
     })
 }
 
@@ -221,26 +221,29 @@ mod tests {
 
     #[test]
     fn rejects_empty_and_malformed_keys() {
-        assert!(matches!(PseudonymKey::new("k1", b""), Err(Error::EmptyKey)));
+        assert!(matches!(
+            PseudonymKey::new("k1", b""),
+            Err(MaskError::EmptyKey)
+        ));
         assert!(matches!(
             PseudonymKey::from_hex("k1", ""),
-            Err(Error::EmptyKey)
+            Err(MaskError::EmptyKey)
         ));
         assert!(matches!(
             PseudonymKey::from_secret(b""),
-            Err(Error::EmptyKey)
+            Err(MaskError::EmptyKey)
         ));
         assert!(matches!(
             PseudonymKey::from_hex("k1", "abc"),
-            Err(Error::InvalidHex { position: 3 })
+            Err(MaskError::InvalidHex { position: 3 })
         ));
         assert!(matches!(
             PseudonymKey::from_hex("k1", "zz"),
-            Err(Error::InvalidHex { position: 0 })
+            Err(MaskError::InvalidHex { position: 0 })
         ));
         for bad in ["", "K1", "k_1", "k1k1k1k1k1k1k1k1k", "é"] {
             assert!(
-                matches!(PseudonymKey::new(bad, b"x"), Err(Error::InvalidKeyId)),
+                matches!(PseudonymKey::new(bad, b"x"), Err(MaskError::InvalidKeyId)),
                 "{bad:?}"
             );
         }

@@ -35,7 +35,7 @@
 //!
 //! // Free text.
 //! assert_eq!(scan::redact(b"mail jo@example.org"), b"mail [EMAIL]".to_vec());
-//! # Ok::<(), pii_mask::Error>(())
+//! # Ok::<(), pii_mask::MaskError>(())
 //! ```
 //!
 //! # Threat model
@@ -78,7 +78,7 @@ pub mod pseudonym;
 pub mod record;
 pub mod scan;
 
-pub use error::Error;
+pub use error::MaskError;
 pub use key::PseudonymKey;
 pub use masked::MaskedBody;
 pub use payload::{Masker, Mode};

@@ -23,12 +23,12 @@
 //! assert_eq!(masked.mode(), Mode::Strip);
 //! assert!(!String::from_utf8_lossy(masked.as_bytes()).contains("4915123456789"));
 //! assert_eq!(format!("{masked:?}"), format!("MaskedBody {{ mode: Strip, len: {} }}", masked.len()));
-//! # Ok::<(), pii_mask::Error>(())
+//! # Ok::<(), pii_mask::MaskError>(())
 //! ```
 
 use std::fmt;
 
-use crate::{Error, Masker, Mode};
+use crate::{MaskError, Masker, Mode};
 
 /// A webhook body masked by a [`Masker`], with the [`Mode`] it was masked in.
 ///
@@ -81,9 +81,9 @@ impl Masker {
     /// this masker's mode.
     ///
     /// # Errors
-    /// As [`Masker::mask`]: [`Error::Payload`] or [`Error::Json`] for a body that is not a
+    /// As [`Masker::mask`]: [`MaskError::Payload`] or [`MaskError::Json`] for a body that is not a
     /// webhook; messages never quote the input.
-    pub fn mask_body(&self, body: &[u8]) -> Result<MaskedBody, Error> {
+    pub fn mask_body(&self, body: &[u8]) -> Result<MaskedBody, MaskError> {
         Ok(MaskedBody {
             bytes: self.mask(body)?,
             mode: self.mode(),
@@ -132,11 +132,11 @@ mod tests {
         let err = strip()
             .mask_body(br#"{"from":"4915112345678"}"#)
             .unwrap_err();
-        assert!(matches!(err, Error::Payload(_)));
+        assert!(matches!(err, MaskError::Payload(_)));
         assert!(!err.to_string().contains("4915"));
         assert!(matches!(
             strip().mask_body(b"{\"from\":"),
-            Err(Error::Json { .. } | Error::Payload(_))
+            Err(MaskError::Json { .. } | MaskError::Payload(_))
         ));
     }
 }

@@ -40,7 +40,7 @@
 //! assert_eq!(masked.as_str().len(), "wamid.".len() + pii_mask::message_id::BODY_LEN);
 //! assert_eq!(masked, key.pseudonymize_message_id(id));
 //! assert_ne!(masked, key.pseudonymize_message_id("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MEM2RUJFNkI0RENGQTVDRjUA"));
-//! # Ok::<(), pii_mask::Error>(())
+//! # Ok::<(), pii_mask::MaskError>(())
 //! ```
 
 use base64::Engine;

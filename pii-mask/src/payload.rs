@@ -50,7 +50,7 @@
 //!     String::from_utf8(out).unwrap(),
 //!     r#"{"event":"messages.upsert","timestamp":1,"data":{"messages":{"key":{"id":"M1","fromMe":false,"remoteJid":"49@s.whatsapp.net"},"pushName":"","message":{"conversation":""}}}}"#
 //! );
-//! # Ok::<(), pii_mask::Error>(())
+//! # Ok::<(), pii_mask::MaskError>(())
 //! ```
 
 use std::fmt;
@@ -61,7 +61,7 @@ use wa_payload::Provider;
 
 use crate::phone::{self, PhoneMask, STARS};
 use crate::pseudonym::Kind;
-use crate::{Error, PseudonymKey, message_id};
+use crate::{MaskError, PseudonymKey, message_id};
 
 /// What replaces the personal data of a masked payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -96,18 +96,18 @@ impl Mode {
 }
 
 impl FromStr for Mode {
-    type Err = Error;
+    type Err = MaskError;
 
     /// ```
     /// assert_eq!("strip".parse::<pii_mask::Mode>().unwrap(), pii_mask::Mode::Strip);
     /// assert!("STRIP".parse::<pii_mask::Mode>().is_err());
     /// ```
-    fn from_str(s: &str) -> Result<Self, Error> {
+    fn from_str(s: &str) -> Result<Self, MaskError> {
         match s {
             "partial" => Ok(Self::Partial),
             "pseudonym" => Ok(Self::Pseudonym),
             "strip" => Ok(Self::Strip),
-            _ => Err(Error::UnknownMode),
+            _ => Err(MaskError::UnknownMode),
         }
     }
 }
@@ -166,21 +166,21 @@ impl Masker {
     }
 
     /// A masker in `mode`; [`Mode::Pseudonym`] and [`Mode::Strip`] need a key
-    /// ([`Error::MissingKey`]), [`Mode::Partial`] ignores it.
+    /// ([`MaskError::MissingKey`]), [`Mode::Partial`] ignores it.
     ///
     /// ```
-    /// use pii_mask::{Error, Masker, Mode};
+    /// use pii_mask::{MaskError, Masker, Mode};
     ///
     /// let err = Masker::new(Mode::Strip, None).unwrap_err();
-    /// assert!(matches!(err, Error::MissingKey { mode: Mode::Strip }));
+    /// assert!(matches!(err, MaskError::MissingKey { mode: Mode::Strip }));
     /// assert_eq!(err.to_string(), "strip mode needs a key");
     /// assert!(Masker::new(Mode::Partial, None).is_ok());
     /// ```
-    pub fn new(mode: Mode, key: Option<PseudonymKey>) -> Result<Self, Error> {
+    pub fn new(mode: Mode, key: Option<PseudonymKey>) -> Result<Self, MaskError> {
         match (mode, key) {
             (Mode::Pseudonym, Some(key)) => Ok(Self::pseudonym(key)),
             (Mode::Strip, Some(key)) => Ok(Self::strip(key)),
-            (Mode::Pseudonym | Mode::Strip, None) => Err(Error::MissingKey { mode }),
+            (Mode::Pseudonym | Mode::Strip, None) => Err(MaskError::MissingKey { mode }),
             (Mode::Partial, _) => Ok(Self::partial()),
         }
     }
@@ -199,22 +199,24 @@ impl Masker {
     /// Masks one webhook body of either provider and returns it as compact JSON.
     ///
     /// The body must parse with [`wa_payload::parse`] (which also tells the provider); a
-    /// body that does not is refused with [`Error::Payload`], whose message names a JSON
+    /// body that does not is refused with [`MaskError::Payload`], whose message names a JSON
     /// path and position but none of the input.
-    pub fn mask(&self, body: &[u8]) -> Result<Vec<u8>, Error> {
-        let provider = wa_payload::parse(body).map_err(Error::Payload)?.provider();
-        let mut value: Value = serde_json::from_slice(body).map_err(|e| Error::json(&e))?;
+    pub fn mask(&self, body: &[u8]) -> Result<Vec<u8>, MaskError> {
+        let provider = wa_payload::parse(body)
+            .map_err(MaskError::Payload)?
+            .provider();
+        let mut value: Value = serde_json::from_slice(body).map_err(|e| MaskError::json(&e))?;
         self.mask_value(&mut value, provider)?;
-        serde_json::to_vec(&value).map_err(|e| Error::json(&e))
+        serde_json::to_vec(&value).map_err(|e| MaskError::json(&e))
     }
 
     /// Masks an already parsed webhook body of `provider` in place.
     ///
     /// Use this when the body is already a [`serde_json::Value`]; unlike [`Masker::mask`]
     /// it does not check the body against the `wa-payload` models.
-    pub fn mask_value(&self, value: &mut Value, provider: Provider) -> Result<(), Error> {
+    pub fn mask_value(&self, value: &mut Value, provider: Provider) -> Result<(), MaskError> {
         let Value::Object(map) = value else {
-            return Err(Error::NotAnObject);
+            return Err(MaskError::NotAnObject);
         };
         let contacts_event = provider == Provider::Wasender
             && map
@@ -628,7 +630,7 @@ mod tests {
     fn pseudonym_mode_needs_a_key_and_is_stable() {
         assert!(matches!(
             Masker::new(Mode::Pseudonym, None),
-            Err(Error::MissingKey {
+            Err(MaskError::MissingKey {
                 mode: Mode::Pseudonym
             })
         ));
@@ -750,21 +752,21 @@ mod tests {
         let e = Masker::partial()
             .mask(br#"{"from":"4915123456789"}"#)
             .unwrap_err();
-        assert!(matches!(e, Error::Payload(_)));
+        assert!(matches!(e, MaskError::Payload(_)));
         assert!(!e.to_string().contains("4915"));
         // Transparent: the payload error's own message, printed once.
         assert_eq!(
             e.to_string(),
-            wa_payload::Error::UnknownProvider.to_string()
+            wa_payload::PayloadError::UnknownProvider.to_string()
         );
         assert!(matches!(
             Masker::partial().mask(b"[1]"),
-            Err(Error::Payload(_))
+            Err(MaskError::Payload(_))
         ));
         let mut v = serde_json::json!([1]);
         assert!(matches!(
             Masker::partial().mask_value(&mut v, Provider::CloudApi),
-            Err(Error::NotAnObject)
+            Err(MaskError::NotAnObject)
         ));
     }
 
@@ -784,6 +786,6 @@ mod tests {
             assert_eq!(m.as_str().parse::<Mode>().unwrap(), m);
         }
         assert_eq!(Mode::default(), Mode::Partial);
-        assert!(matches!("x".parse::<Mode>(), Err(Error::UnknownMode)));
+        assert!(matches!("x".parse::<Mode>(), Err(MaskError::UnknownMode)));
     }
 }

@@ -141,7 +141,7 @@ impl PseudonymKey {
     /// assert!(a.as_str().starts_with("ph_k1_"));
     /// assert_eq!(a.as_str().len(), "ph_k1_".len() + 16);
     /// assert_ne!(a, key.pseudonymize(Kind::UserId, "4915123456789"));
-    /// # Ok::<(), pii_mask::Error>(())
+    /// # Ok::<(), pii_mask::MaskError>(())
     /// ```
     pub fn pseudonymize(&self, kind: Kind, value: &str) -> Pseudonym {
         let tag = self.tag(kind, value.as_bytes());

@@ -33,7 +33,7 @@
 //!     log[0].to_json_line(),
 //!     r#"{"event":"message","timestamp":1749416383,"masked_sender":"4915****89","message_type":"text"}"#
 //! );
-//! # Ok::<(), pii_mask::Error>(())
+//! # Ok::<(), pii_mask::MaskError>(())
 //! ```
 
 use residency_core::attribution::{Attribution, attribute};
@@ -42,7 +42,7 @@ use serde::Serialize;
 use wa_payload::cloud::ErrorInfo;
 use wa_payload::{Item, ItemKind, Source, StrOrNum, Webhook, wasender};
 
-use crate::Error;
+use crate::MaskError;
 use crate::payload::tail_mask;
 use crate::phone::{PhoneMask, STARS};
 
@@ -95,8 +95,8 @@ impl LogEntry {
 /// The anonymized records of every routable item of `body`, regions from `policy`.
 ///
 /// Fails like [`Masker::mask`](crate::Masker::mask) on a body that does not parse.
-pub fn anonymize(body: &[u8], policy: &Policy) -> Result<Vec<AnonymizedRecord>, Error> {
-    let webhook = wa_payload::parse(body).map_err(Error::Payload)?;
+pub fn anonymize(body: &[u8], policy: &Policy) -> Result<Vec<AnonymizedRecord>, MaskError> {
+    let webhook = wa_payload::parse(body).map_err(MaskError::Payload)?;
     Ok(webhook
         .items()
         .map(|item| {
@@ -131,8 +131,8 @@ pub fn anonymize(body: &[u8], policy: &Policy) -> Result<Vec<AnonymizedRecord>, 
 }
 
 /// The compliance log entries of every routable item of `body`.
-pub fn log_entries(body: &[u8], mask: &PhoneMask) -> Result<Vec<LogEntry>, Error> {
-    let webhook = wa_payload::parse(body).map_err(Error::Payload)?;
+pub fn log_entries(body: &[u8], mask: &PhoneMask) -> Result<Vec<LogEntry>, MaskError> {
+    let webhook = wa_payload::parse(body).map_err(MaskError::Payload)?;
     Ok(webhook
         .items()
         .map(|item| {
@@ -492,11 +492,11 @@ mod tests {
     fn bad_bodies_are_refused() {
         assert!(matches!(
             anonymize(b"{", Policy::seed()),
-            Err(Error::Payload(_))
+            Err(MaskError::Payload(_))
         ));
         assert!(matches!(
             log_entries(b"[]", &PhoneMask::SEED),
-            Err(Error::Payload(_))
+            Err(MaskError::Payload(_))
         ));
     }
 }

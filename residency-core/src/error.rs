@@ -1,4 +1,4 @@
-//! [`Error`]: the crate's one error type, wrapping each module's own.
+//! [`ResidencyError`]: the crate's one error type, wrapping each module's own.
 
 use crate::auth::AuthError;
 use crate::country::ParseCountryError;
@@ -12,19 +12,19 @@ use crate::route::RouteError;
 /// phone number, an id or a secret.
 ///
 /// ```
-/// use residency_core::Error;
+/// use residency_core::ResidencyError;
 ///
-/// fn region(name: &str) -> Result<residency_core::Region, Error> {
+/// fn region(name: &str) -> Result<residency_core::Region, ResidencyError> {
 ///     Ok(name.parse()?)
 /// }
 /// let err = region("eu west").unwrap_err();
-/// assert!(matches!(err, Error::Region(_)));
+/// assert!(matches!(err, ResidencyError::Region(_)));
 /// // Transparent: the message is the module error's own, printed once.
 /// assert_eq!(err.to_string(), "eu west".parse::<residency_core::Region>().unwrap_err().to_string());
 /// ```
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ResidencyError {
     /// A body could not be routed.
     #[error(transparent)]
     Route(#[from] RouteError),

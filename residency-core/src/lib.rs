@@ -6,7 +6,7 @@
 
 mod error;
 
-pub use error::Error;
+pub use error::ResidencyError;
 pub mod attribution;
 pub mod auth;
 pub mod country;

@@ -104,7 +104,7 @@ pub enum DeliveryError {
     },
     /// A body handed to [`KeyScheme::keys`](crate::KeyScheme::keys) is not a webhook.
     #[error(transparent)]
-    Payload(#[from] wa_payload::Error),
+    Payload(#[from] wa_payload::PayloadError),
     /// A dedupe reservation expired and another request took the key over: the caller must
     /// not acknowledge the items it reserved.
     #[error("dedupe reservation was lost to another request")]
@@ -171,7 +171,7 @@ mod tests {
             DeliveryError::ReservationLost,
             DeliveryError::DeadLettersFull { limit: "bytes" },
             DeliveryError::InvalidDeadLetter { line: 1, column: 2 },
-            DeliveryError::Route(RouteError::Payload(wa_payload::Error::NotAnObject)),
+            DeliveryError::Route(RouteError::Payload(wa_payload::PayloadError::NotAnObject)),
         ];
         for e in errors {
             let s = e.to_string();
@@ -189,8 +189,11 @@ mod tests {
 
     #[test]
     fn wrapped_errors_print_their_cause_once() {
-        let e = DeliveryError::Route(RouteError::Payload(wa_payload::Error::NotAnObject));
-        assert_eq!(e.to_string(), wa_payload::Error::NotAnObject.to_string());
+        let e = DeliveryError::Route(RouteError::Payload(wa_payload::PayloadError::NotAnObject));
+        assert_eq!(
+            e.to_string(),
+            wa_payload::PayloadError::NotAnObject.to_string()
+        );
         assert!(std::error::Error::source(&e).is_none());
         let e = DeliveryError::from(AuthError::InvalidFailoverCount { problem: "empty" });
         assert!(matches!(

@@ -28,22 +28,22 @@ object! {
 
 impl<'a> Notification<'a> {
     /// Parses a Cloud API body with the default [`Limits`](crate::Limits): like
-    /// [`crate::parse`], and a WASender body is [`Error::WrongProvider`](crate::Error).
+    /// [`crate::parse`], and a WASender body is [`PayloadError::WrongProvider`](crate::PayloadError::WrongProvider).
     ///
     /// ```
     /// let n = wa_payload::cloud::Notification::parse(br#"{"object":"whatsapp_business_account","entry":[]}"#)?;
     /// assert_eq!(n.object.as_deref(), Some("whatsapp_business_account"));
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
-    pub fn parse(body: &'a [u8]) -> Result<Self, crate::Error> {
+    pub fn parse(body: &'a [u8]) -> Result<Self, crate::PayloadError> {
         Self::parse_with(body, &crate::Limits::default())
     }
 
     /// Parses a Cloud API body with the given limits.
-    pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::Error> {
+    pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::PayloadError> {
         match crate::parse_with(body, limits)?.into_model() {
             crate::Model::CloudApi(n) => Ok(n),
-            _ => Err(crate::Error::WrongProvider {
+            _ => Err(crate::PayloadError::WrongProvider {
                 found: crate::Provider::Wasender,
             }),
         }
@@ -256,7 +256,7 @@ impl<'a> Value<'a> {
     /// assert_eq!(b.profile.as_ref().and_then(|p| p.name.as_ref()).map(|n| n.as_str()), Some("B"));
     /// assert!(value.contact("US.1").is_some());
     /// assert!(value.contact("US.2").is_none());
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
     pub fn contact(&self, id: &str) -> Option<&Contact<'a>> {
         self.contacts.as_deref()?.iter().find(|c| {

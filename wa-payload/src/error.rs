@@ -12,7 +12,7 @@
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum PayloadError {
     /// The body is larger than [`Limits::max_body_bytes`](crate::Limits).
     #[error("body of {size} bytes is over the limit of {limit} bytes")]
     TooLarge {
@@ -136,7 +136,7 @@ pub enum Error {
     },
 }
 
-impl Error {
+impl PayloadError {
     /// Maps a serde_json error to ours, dropping serde_json's message text (it can quote
     /// values). The model is read only from bodies the scan accepted, so this is a guard, not
     /// a path a valid body takes.
@@ -156,33 +156,33 @@ mod tests {
     #[test]
     fn messages_are_lowercase_without_period() {
         let all = [
-            Error::TooLarge { size: 2, limit: 1 },
-            Error::TooDeep {
+            PayloadError::TooLarge { size: 2, limit: 1 },
+            PayloadError::TooDeep {
                 limit: 1,
                 offset: 0,
             },
-            Error::InvalidUtf8 { offset: 0 },
-            Error::NotAnObject,
-            Error::UnknownProvider,
-            Error::AmbiguousProvider,
-            Error::WrongProvider {
+            PayloadError::InvalidUtf8 { offset: 0 },
+            PayloadError::NotAnObject,
+            PayloadError::UnknownProvider,
+            PayloadError::AmbiguousProvider,
+            PayloadError::WrongProvider {
                 found: crate::Provider::Wasender,
             },
-            Error::Syntax { line: 1, column: 1 },
-            Error::Truncated { line: 1, column: 1 },
-            Error::TooManyItems { limit: 1 },
-            Error::DuplicateField {
+            PayloadError::Syntax { line: 1, column: 1 },
+            PayloadError::Truncated { line: 1, column: 1 },
+            PayloadError::TooManyItems { limit: 1 },
+            PayloadError::DuplicateField {
                 path: "entry".into(),
                 line: 1,
                 column: 1,
             },
-            Error::ConflictingParty {
+            PayloadError::ConflictingParty {
                 first: "a".into(),
                 second: "b".into(),
                 line: 1,
                 column: 1,
             },
-            Error::AmbiguousRecord {
+            PayloadError::AmbiguousRecord {
                 path: "data".into(),
                 line: 1,
                 column: 1,

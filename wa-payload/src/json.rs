@@ -25,7 +25,7 @@ use serde_json::value::RawValue;
 /// let raw = n.extra.get("future").unwrap();
 /// assert_eq!(raw.as_str(), r#"{"a":1}"#);
 /// assert_eq!(format!("{raw:?}"), "Raw(7 bytes)");
-/// # Ok::<(), wa_payload::Error>(())
+/// # Ok::<(), wa_payload::PayloadError>(())
 /// ```
 #[derive(Clone)]
 pub enum Raw<'a> {
@@ -65,7 +65,7 @@ impl<'a> Raw<'a> {
     /// ```
     /// let n = wa_payload::cloud::Notification::parse(br#"{"object":"x","entry":[],"k":"v"}"#)?;
     /// assert_eq!(n.extra.get("k").unwrap().as_plain_str(), Some("v"));
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
     pub fn as_plain_str(&self) -> Option<&str> {
         plain_str(self.as_str())
@@ -174,7 +174,7 @@ impl fmt::Debug for Extra<'_> {
 /// assert_eq!(time.as_i64(), Some(1745337174));
 /// assert_eq!(StrOrNum::Text("1669233778".into()).as_i64(), Some(1669233778));
 /// assert_eq!(StrOrNum::Text("TIMESTAMP".into()).as_i64(), None);
-/// # Ok::<(), wa_payload::Error>(())
+/// # Ok::<(), wa_payload::PayloadError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub enum StrOrNum<'a> {
@@ -866,11 +866,11 @@ impl<T: Own> Own for OneOrMany<T> {
 }
 
 /// Reads a whole model from text the routing scan accepted.
-pub(crate) fn read<'a, T: FromJson<'a>>(text: &'a str) -> Result<T, crate::Error> {
+pub(crate) fn read<'a, T: FromJson<'a>>(text: &'a str) -> Result<T, crate::PayloadError> {
     let mut de = serde_json::Deserializer::from_str(text);
     T::from_json(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| crate::Error::from_json(&e))
+        .map_err(|e| crate::PayloadError::from_json(&e))
 }
 
 /// Reads a map key as a (borrowed when possible) string.

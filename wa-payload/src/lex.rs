@@ -30,12 +30,12 @@
 //!
 //! assert!(Cursor::new(br#""\ud800""#, 8).skip().is_err()); // lone surrogate
 //! assert!(Cursor::new(b"1e400", 8).skip().is_err()); // not a finite f64
-//! # Ok::<(), wa_payload::Error>(())
+//! # Ok::<(), wa_payload::PayloadError>(())
 //! ```
 
 use std::borrow::Cow;
 
-use crate::Error;
+use crate::PayloadError;
 
 /// The content of a JSON string (without its quotes), as a byte range of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ impl Span {
     /// let body = br#""a\nb""#;
     /// let span = Cursor::new(body, 1).string()?;
     /// assert_eq!(span.decode(body).as_deref(), Some("a\nb"));
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
     pub fn decode(self, body: &[u8]) -> Option<Cow<'_, str>> {
         if !self.escaped {
@@ -178,7 +178,7 @@ impl<'a> Cursor<'a> {
     /// A syntax error at the current position (`Truncated` at the end of input).
     #[cold]
     #[inline(never)]
-    pub fn syntax(&self) -> Error {
+    pub fn syntax(&self) -> PayloadError {
         syntax_at(self.bytes, self.pos)
     }
 
@@ -196,7 +196,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// After the root value: only whitespace may follow.
-    pub fn end(&mut self) -> Result<(), Error> {
+    pub fn end(&mut self) -> Result<(), PayloadError> {
         self.ws();
         if self.pos == self.bytes.len() {
             Ok(())
@@ -222,7 +222,7 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    fn enter(&mut self) -> Result<(), Error> {
+    fn enter(&mut self) -> Result<(), PayloadError> {
         self.depth += 1;
         if self.depth > self.max_depth {
             return Err(self.too_deep());
@@ -232,8 +232,8 @@ impl<'a> Cursor<'a> {
 
     #[cold]
     #[inline(never)]
-    fn too_deep(&self) -> Error {
-        Error::TooDeep {
+    fn too_deep(&self) -> PayloadError {
+        PayloadError::TooDeep {
             limit: self.max_depth,
             offset: self.pos,
         }
@@ -241,7 +241,7 @@ impl<'a> Cursor<'a> {
 
     /// Reads a string (after whitespace).
     #[inline(always)]
-    pub fn string(&mut self) -> Result<Span, Error> {
+    pub fn string(&mut self) -> Result<Span, PayloadError> {
         self.ws();
         // The common case, inline: no escape, the run ends at the closing quote.
         if self.peek() == Some(b'"') {
@@ -261,7 +261,7 @@ impl<'a> Cursor<'a> {
 
     /// [`string`](Self::string) for a string with escapes, and for the errors.
     #[inline(never)]
-    fn string_slow(&mut self) -> Result<Span, Error> {
+    fn string_slow(&mut self) -> Result<Span, PayloadError> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax());
         }
@@ -308,7 +308,7 @@ impl<'a> Cursor<'a> {
 
     /// Checks the escape whose character (after the backslash) is at `at`; returns the offset
     /// just past it. A `\u` high surrogate must be followed by a `\u` low surrogate.
-    fn escape(&mut self, at: usize) -> Result<usize, Error> {
+    fn escape(&mut self, at: usize) -> Result<usize, PayloadError> {
         match self.bytes.get(at) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 1),
             Some(b'u') => {
@@ -342,7 +342,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The four hex digits at `at`.
-    fn hex4(&mut self, at: usize) -> Result<u16, Error> {
+    fn hex4(&mut self, at: usize) -> Result<u16, PayloadError> {
         let mut v = 0u16;
         for i in 0..4 {
             let digit = self
@@ -361,7 +361,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips any value, validating it.
-    pub fn skip(&mut self) -> Result<(), Error> {
+    pub fn skip(&mut self) -> Result<(), PayloadError> {
         match self.peek_token() {
             Some(Token::String) => self.string().map(|_| ()),
             Some(Token::Object | Token::Array) => self.skip_nested(),
@@ -376,7 +376,7 @@ impl<'a> Cursor<'a> {
     /// kinds of the open containers are the bits of one word. The checks, errors and error
     /// positions are those of walking it with [`object`](Self::object) and
     /// [`array`](Self::array).
-    fn skip_nested(&mut self) -> Result<(), Error> {
+    fn skip_nested(&mut self) -> Result<(), PayloadError> {
         // A depth bound beyond what the word holds (above 128 levels from here): recurse.
         if self.max_depth.saturating_sub(self.depth) > 128 {
             return if self.peek() == Some(b'{') {
@@ -449,7 +449,7 @@ impl<'a> Cursor<'a> {
 
     /// An object member's key and colon; the cursor is left at the first byte of its value.
     #[inline]
-    fn member_key(&mut self) -> Result<(), Error> {
+    fn member_key(&mut self) -> Result<(), PayloadError> {
         self.string()?;
         self.ws();
         if self.peek() != Some(b':') {
@@ -460,7 +460,7 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
+    fn literal(&mut self, word: &[u8]) -> Result<(), PayloadError> {
         if self.bytes.get(self.pos..self.pos + word.len()) == Some(word) {
             self.pos += word.len();
             Ok(())
@@ -470,7 +470,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads `true` or `false`.
-    pub fn boolean(&mut self) -> Result<bool, Error> {
+    pub fn boolean(&mut self) -> Result<bool, PayloadError> {
         match self.peek_token() {
             Some(Token::Bool) if self.peek() == Some(b't') => self.literal(b"true").map(|()| true),
             Some(Token::Bool) => self.literal(b"false").map(|()| false),
@@ -479,7 +479,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads `null`.
-    pub fn null(&mut self) -> Result<(), Error> {
+    pub fn null(&mut self) -> Result<(), PayloadError> {
         self.ws();
         self.literal(b"null")
     }
@@ -493,7 +493,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a number; it must be finite as an `f64`.
-    pub fn number(&mut self) -> Result<(), Error> {
+    pub fn number(&mut self) -> Result<(), PayloadError> {
         self.ws();
         let start = self.pos;
         if self.peek() == Some(b'-') {
@@ -544,8 +544,8 @@ impl<'a> Cursor<'a> {
     /// Walks an object, calling `f` with each key; `f` must consume the key's value.
     pub fn object(
         &mut self,
-        mut f: impl FnMut(&mut Self, Span) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+        mut f: impl FnMut(&mut Self, Span) -> Result<(), PayloadError>,
+    ) -> Result<(), PayloadError> {
         self.ws();
         if self.peek() != Some(b'{') {
             return Err(self.syntax());
@@ -582,8 +582,8 @@ impl<'a> Cursor<'a> {
     /// Walks an array, calling `f` with each element's index; `f` must consume the element.
     pub fn array(
         &mut self,
-        mut f: impl FnMut(&mut Self, u32) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+        mut f: impl FnMut(&mut Self, u32) -> Result<(), PayloadError>,
+    ) -> Result<(), PayloadError> {
         self.ws();
         if self.peek() != Some(b'[') {
             return Err(self.syntax());
@@ -620,21 +620,21 @@ impl<'a> Cursor<'a> {
 /// assert!(wa_payload::lex::validate(br#"{"a":[1,2]}"#, 64).is_ok());
 /// assert!(wa_payload::lex::validate(br#"{"a":[1,2]"#, 64).is_err());
 /// ```
-pub fn validate(body: &[u8], max_depth: usize) -> Result<(), Error> {
+pub fn validate(body: &[u8], max_depth: usize) -> Result<(), PayloadError> {
     let mut c = Cursor::new(body, max_depth);
     c.skip()?;
     c.end()
 }
 
-/// The error for a grammar violation at byte `offset`: [`Error::Truncated`] at the end of
-/// input, else [`Error::Syntax`], with 1-based line and column.
+/// The error for a grammar violation at byte `offset`: [`PayloadError::Truncated`] at the end of
+/// input, else [`PayloadError::Syntax`], with 1-based line and column.
 #[cold]
-pub fn syntax_at(bytes: &[u8], offset: usize) -> Error {
+pub fn syntax_at(bytes: &[u8], offset: usize) -> PayloadError {
     let (line, column) = line_column(bytes, offset);
     if offset >= bytes.len() {
-        Error::Truncated { line, column }
+        PayloadError::Truncated { line, column }
     } else {
-        Error::Syntax { line, column }
+        PayloadError::Syntax { line, column }
     }
 }
 
@@ -779,7 +779,7 @@ fn to_u32(n: usize) -> u32 {
 mod tests {
     use super::*;
 
-    fn check(s: &str) -> Result<(), Error> {
+    fn check(s: &str) -> Result<(), PayloadError> {
         validate(s.as_bytes(), 8)
     }
 
@@ -855,11 +855,11 @@ mod tests {
     fn errors_give_line_and_column() {
         assert_eq!(
             validate(b"{\n  \"a\": tru\n}", 8),
-            Err(Error::Syntax { line: 2, column: 8 })
+            Err(PayloadError::Syntax { line: 2, column: 8 })
         );
         assert_eq!(
             validate(b"{\"a\":", 8),
-            Err(Error::Truncated { line: 1, column: 6 })
+            Err(PayloadError::Truncated { line: 1, column: 6 })
         );
     }
 
@@ -881,7 +881,7 @@ mod tests {
     }
 
     /// The recursive walk `skip` replaced: `object`/`array` calling `skip` for each value.
-    fn skip_by_walking(c: &mut Cursor<'_>) -> Result<(), Error> {
+    fn skip_by_walking(c: &mut Cursor<'_>) -> Result<(), PayloadError> {
         match c.peek_token() {
             Some(Token::Object) => c.object(|c, _| skip_by_walking(c)),
             Some(Token::Array) => c.array(|c, _| skip_by_walking(c)),
@@ -979,7 +979,7 @@ mod tests {
     fn bounds_depth() {
         assert!(matches!(
             check("[[[[[[[[[1]]]]]]]]]"),
-            Err(Error::TooDeep { limit: 8, .. })
+            Err(PayloadError::TooDeep { limit: 8, .. })
         ));
     }
 

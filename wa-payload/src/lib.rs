@@ -22,7 +22,7 @@ mod source;
 pub mod wasender;
 
 pub use address::Address;
-pub use error::Error;
+pub use error::PayloadError;
 pub use items::{Business, Item, ItemKind, Items, Party, Role, Slot};
 pub use json::{Extra, OneOrMany, Raw, Redacted, StrOrNum};
 pub use pii::{Body, Jid, Link, MessageId, Name, Phone, UserId};
@@ -68,7 +68,7 @@ impl fmt::Display for Provider {
 /// ```
 /// let limits = wa_payload::Limits::default().with_max_body_bytes(10);
 /// let err = wa_payload::parse_with(br#"{"event":"session.status"}"#, &limits).unwrap_err();
-/// assert!(matches!(err, wa_payload::Error::TooLarge { size: 26, limit: 10 }));
+/// assert!(matches!(err, wa_payload::PayloadError::TooLarge { size: 26, limit: 10 }));
 /// assert_eq!(wa_payload::Limits::default().max_items(), 10_000);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,9 +242,9 @@ impl Serialize for Webhook<'_> {
 /// ```
 /// let w = wa_payload::parse(br#"{"event":"session.status","timestamp":1633456789,"data":{"status":"connected"}}"#)?;
 /// assert_eq!(w.provider(), wa_payload::Provider::Wasender);
-/// # Ok::<(), wa_payload::Error>(())
+/// # Ok::<(), wa_payload::PayloadError>(())
 /// ```
-pub fn parse(body: &[u8]) -> Result<Webhook<'_>, Error> {
+pub fn parse(body: &[u8]) -> Result<Webhook<'_>, PayloadError> {
     parse_with(body, &Limits::default())
 }
 
@@ -253,7 +253,7 @@ pub fn parse(body: &[u8]) -> Result<Webhook<'_>, Error> {
 /// The routing [`scan`] runs first and validates the body (grammar, limits, the routing
 /// fields, the provider, the parties); the typed model is then read leniently and cannot
 /// fail on a body the scan accepted.
-pub fn parse_with<'a>(body: &'a [u8], limits: &Limits) -> Result<Webhook<'a>, Error> {
+pub fn parse_with<'a>(body: &'a [u8], limits: &Limits) -> Result<Webhook<'a>, PayloadError> {
     let mut scanner = scan::Scanner::new();
     let scan = scanner.scan(body, limits)?;
     let items = scan.detach();
@@ -267,21 +267,21 @@ pub fn parse_with<'a>(body: &'a [u8], limits: &Limits) -> Result<Webhook<'a>, Er
 
 /// The provider of a body, from its top-level keys: `object` or `entry` for the Cloud API,
 /// `event` or `data` for WASender. A body with keys of both is
-/// [`Error::AmbiguousProvider`]: nothing here guesses. The whole body is checked as JSON
+/// [`PayloadError::AmbiguousProvider`]: nothing here guesses. The whole body is checked as JSON
 /// within the default [`Limits`]; the rest of the rules are not ([`parse`] and the router
 /// check them).
 ///
 /// ```
-/// use wa_payload::{detect, Error, Provider};
+/// use wa_payload::{detect, PayloadError, Provider};
 /// assert_eq!(detect(br#"{"object":"whatsapp_business_account","entry":[]}"#), Ok(Provider::CloudApi));
 /// assert_eq!(detect(br#" {"data":{"event":"x"},"event":"messages.upsert"}"#), Ok(Provider::Wasender));
-/// assert_eq!(detect(br#"{"entry":[],"event":"messages.received"}"#), Err(Error::AmbiguousProvider));
-/// assert_eq!(detect(b"[1]"), Err(Error::NotAnObject));
+/// assert_eq!(detect(br#"{"entry":[],"event":"messages.received"}"#), Err(PayloadError::AmbiguousProvider));
+/// assert_eq!(detect(b"[1]"), Err(PayloadError::NotAnObject));
 /// ```
-pub fn detect(body: &[u8]) -> Result<Provider, Error> {
+pub fn detect(body: &[u8]) -> Result<Provider, PayloadError> {
     let limits = Limits::default();
     if body.len() > limits.max_body_bytes {
-        return Err(Error::TooLarge {
+        return Err(PayloadError::TooLarge {
             size: body.len(),
             limit: limits.max_body_bytes,
         });
@@ -303,9 +303,12 @@ mod tests {
             detect(br#"{"a":"\"event\"","entry":[]}"#),
             Ok(Provider::CloudApi)
         );
-        assert_eq!(detect(br#"{"a":1}"#), Err(Error::UnknownProvider));
-        assert!(matches!(detect(br#"{"a":"#), Err(Error::Truncated { .. })));
-        assert_eq!(detect(b""), Err(Error::NotAnObject));
+        assert_eq!(detect(br#"{"a":1}"#), Err(PayloadError::UnknownProvider));
+        assert!(matches!(
+            detect(br#"{"a":"#),
+            Err(PayloadError::Truncated { .. })
+        ));
+        assert_eq!(detect(b""), Err(PayloadError::NotAnObject));
     }
 
     #[test]
@@ -316,8 +319,8 @@ mod tests {
             br#"{"object":"x","entry":[],"data":{}}"#,
             br#"{"data":{},"object":"x"}"#,
         ] {
-            assert_eq!(detect(body), Err(Error::AmbiguousProvider));
-            assert_eq!(parse(body).unwrap_err(), Error::AmbiguousProvider);
+            assert_eq!(detect(body), Err(PayloadError::AmbiguousProvider));
+            assert_eq!(parse(body).unwrap_err(), PayloadError::AmbiguousProvider);
         }
     }
 

@@ -14,7 +14,7 @@
 //! let item = webhook.items().next().unwrap();
 //! let Some(Source::Status(status)) = webhook.source(&item) else { unreachable!() };
 //! assert_eq!(status.pricing.as_ref().and_then(|p| p.category.as_deref()), Some("utility"));
-//! # Ok::<(), wa_payload::Error>(())
+//! # Ok::<(), wa_payload::PayloadError>(())
 //! ```
 
 use crate::cloud;

@@ -109,7 +109,7 @@ impl<'a> Data<'a> {
     /// let records: Vec<_> = e.data.as_ref().unwrap().records().collect();
     /// assert_eq!(records.len(), 1);
     /// assert_eq!(records[0].key.as_ref().and_then(|k| k.id.as_ref()).map(|i| i.as_str()), Some("A"));
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
     pub fn records(&self) -> impl Iterator<Item = &Record<'a>> {
         let (one, many) = match self {
@@ -345,23 +345,23 @@ impl fmt::Debug for Event<'_> {
 
 impl<'a> Event<'a> {
     /// Parses a WASender body with the default [`Limits`](crate::Limits): like
-    /// [`crate::parse`], and a Cloud API body is [`Error::WrongProvider`](crate::Error).
+    /// [`crate::parse`], and a Cloud API body is [`PayloadError::WrongProvider`](crate::PayloadError::WrongProvider).
     ///
     /// ```
     /// let e = wa_payload::wasender::Event::parse(br#"{"event":"session.status","data":{"status":"connected"}}"#)?;
     /// assert_eq!(e.event, "session.status");
     /// assert_eq!(e.family(), wa_payload::wasender::EventFamily::Other);
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
-    pub fn parse(body: &'a [u8]) -> Result<Self, crate::Error> {
+    pub fn parse(body: &'a [u8]) -> Result<Self, crate::PayloadError> {
         Self::parse_with(body, &crate::Limits::default())
     }
 
     /// Parses a WASender body with the given limits.
-    pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::Error> {
+    pub fn parse_with(body: &'a [u8], limits: &crate::Limits) -> Result<Self, crate::PayloadError> {
         match crate::parse_with(body, limits)?.into_model() {
             crate::Model::Wasender(e) => Ok(e),
-            _ => Err(crate::Error::WrongProvider {
+            _ => Err(crate::PayloadError::WrongProvider {
                 found: crate::Provider::CloudApi,
             }),
         }
@@ -579,7 +579,7 @@ impl MessageUpdate<'_> {
     ///     .map(|r| r.update.as_ref().and_then(|u| u.status_name()))
     ///     .collect();
     /// assert_eq!(names, [Some("READ"), Some("read")]);
-    /// # Ok::<(), wa_payload::Error>(())
+    /// # Ok::<(), wa_payload::PayloadError>(())
     /// ```
     pub fn status_name(&self) -> Option<&str> {
         match self.status.as_ref()? {
@@ -723,7 +723,7 @@ mod tests {
     fn missing_event_is_an_error() {
         let err = Event::parse(br#"{"data":{}}"#).unwrap_err();
         assert!(
-            matches!(err, crate::Error::MissingField { ref path, .. } if path == "event"),
+            matches!(err, crate::PayloadError::MissingField { ref path, .. } if path == "event"),
             "{err}"
         );
     }
@@ -733,7 +733,7 @@ mod tests {
         let err = Event::parse(br#"{"event":"messages.upsert","data":{"key":{"fromMe":"yes"}}}"#)
             .unwrap_err();
         match err {
-            crate::Error::WrongType { path, .. } => assert_eq!(path, "data.key.fromMe"),
+            crate::PayloadError::WrongType { path, .. } => assert_eq!(path, "data.key.fromMe"),
             other => panic!("{other}"),
         }
     }

@@ -1,7 +1,7 @@
 //! The shared RFC 6962 / RFC 9162 and RFC 8785 vectors, every one, negatives included.
 
 use archive_hash::merkle::{self, MerkleLog};
-use archive_hash::{Error, Sha256, canonicalize, format_number};
+use archive_hash::{ArchiveError, Sha256, canonicalize, format_number};
 use serde_json::Value;
 
 use crate::{shared, unhex};
@@ -214,31 +214,31 @@ fn rfc6962_probe_errors_are_the_right_kind() {
     let list = "negative_inclusion_probes";
     assert!(matches!(
         incl(&find(list, "leafIdx sub @1")),
-        Err(Error::IndexOutOfRange { .. })
+        Err(ArchiveError::IndexOutOfRange { .. })
     ));
     assert!(matches!(
         incl(&find(list, "removed component")),
-        Err(Error::ProofLength { .. })
+        Err(ArchiveError::ProofLength { .. })
     ));
     assert!(matches!(
         incl(&find(list, "preceding garbage")),
-        Err(Error::ProofLength { .. })
+        Err(ArchiveError::ProofLength { .. })
     ));
     assert!(matches!(
         incl(&find(list, "empty leaf")),
-        Err(Error::HashLength { .. })
+        Err(ArchiveError::HashLength { .. })
     ));
     assert!(matches!(
         incl(&find(list, "wrong leaf")),
-        Err(Error::HashLength { .. })
+        Err(ArchiveError::HashLength { .. })
     ));
     assert!(matches!(
         incl(&find(list, "random root")),
-        Err(Error::RootMismatch { .. })
+        Err(ArchiveError::RootMismatch { .. })
     ));
     assert!(matches!(
         incl(&find(list, "modified proof[1] bit @3")),
-        Err(Error::RootMismatch { .. })
+        Err(ArchiveError::RootMismatch { .. })
     ));
     let cons = |p: &Value| {
         merkle::verify_consistency(
@@ -252,18 +252,18 @@ fn rfc6962_probe_errors_are_the_right_kind() {
     let list = "negative_consistency_probes";
     assert!(matches!(
         cons(&find(list, "sizes are equal (zero) and proof is empty")),
-        Err(Error::ConsistencySizes {
+        Err(ArchiveError::ConsistencySizes {
             reason: "old size is zero",
             ..
         })
     ));
     assert!(matches!(
         cons(&find(list, "truncated proof")),
-        Err(Error::ProofLength { .. })
+        Err(ArchiveError::ProofLength { .. })
     ));
     assert!(matches!(
         cons(&find(list, "swapped roots")),
-        Err(Error::RootMismatch { .. })
+        Err(ArchiveError::RootMismatch { .. })
     ));
 }
 

@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let input = read_input(args.file.as_deref())?;
     archive_hash::canonicalize_to(&input, &mut io::stdout().lock()).map_err(|e| match e {
-        archive_hash::Error::Write { .. } => CliError::new("cannot write output"),
+        archive_hash::ArchiveError::Write { .. } => CliError::new("cannot write output"),
         e => CliError::new(format!("cannot canonicalize input: {e}")),
     })?;
     Ok(Outcome::Success)

@@ -91,7 +91,7 @@ fn load(file: Option<&Path>) -> Result<MerkleLog, CliError> {
 
 /// Runs the subcommand.
 pub fn run(args: Args) -> CmdResult {
-    let lib = |e: archive_hash::Error| CliError::new(format!("merkle: {e}"));
+    let lib = |e: archive_hash::ArchiveError| CliError::new(format!("merkle: {e}"));
     let hashes = match args.mode {
         Mode::Root { file } => vec![load(file.as_deref())?.root()],
         Mode::Inclusion { index, file } => {

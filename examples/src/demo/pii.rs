@@ -4,12 +4,12 @@
 use std::io::{self, Write};
 
 use pii_mask::record;
-use pii_mask::{Error, PhoneMask};
+use pii_mask::{MaskError, PhoneMask};
 use residency_core::Policy;
 
 /// The compliance log lines of `body` (seed format: `event`, `timestamp`, `masked_sender`,
 /// `message_type`), one JSON object per routed item, joined by newlines.
-pub fn log_line(body: &[u8]) -> Result<String, Error> {
+pub fn log_line(body: &[u8]) -> Result<String, MaskError> {
     let entries = record::log_entries(body, &PhoneMask::SEED)?;
     Ok(entries
         .iter()
@@ -20,7 +20,7 @@ pub fn log_line(body: &[u8]) -> Result<String, Error> {
 
 /// The anonymized reporting records of `body` under `policy`, one JSON object per routed
 /// item, joined by newlines.
-pub fn anonymized(body: &[u8], policy: &Policy) -> Result<String, Error> {
+pub fn anonymized(body: &[u8], policy: &Policy) -> Result<String, MaskError> {
     let records = record::anonymize(body, policy)?;
     Ok(records
         .iter()

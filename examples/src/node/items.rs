@@ -25,7 +25,7 @@ pub enum ItemsError {
     Route(#[from] residency_core::route::RouteError),
     /// pii-mask refused the body.
     #[error(transparent)]
-    Mask(#[from] pii_mask::Error),
+    Mask(#[from] pii_mask::MaskError),
     /// The body's parts disagree on the number of items.
     #[error("the body's item lists disagree")]
     Inconsistent,

@@ -180,7 +180,7 @@ impl Tombstone {
     ///
     /// # Errors
     /// Never for this type's fields (JCS refuses only floats out of range).
-    pub fn data_hash(&self) -> Result<Sha256, archive_hash::Error> {
+    pub fn data_hash(&self) -> Result<Sha256, archive_hash::ArchiveError> {
         canonicalize_serialize(self).map(Sha256::digest)
     }
 }

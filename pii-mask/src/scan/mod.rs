@@ -216,7 +216,7 @@ pub fn redact(text: &[u8]) -> Vec<u8> {
 /// let key = PseudonymKey::new("k1", b"an operator secret of 32 bytes!!")?;
 /// let out = scan::pseudonymize(b"mail jo@example.org", &key);
 /// assert!(String::from_utf8(out).unwrap().starts_with("mail em_k1_"));
-/// # Ok::<(), pii_mask::Error>(())
+/// # Ok::<(), pii_mask::MaskError>(())
 /// ```
 pub fn pseudonymize(text: &[u8], key: &PseudonymKey) -> Vec<u8> {
     replace(text, |f, found| {

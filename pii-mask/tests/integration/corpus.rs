@@ -521,7 +521,7 @@ fn masked_message_ids_correlate_across_the_corpus() {
 /// puts in their place.
 #[test]
 fn archive_keys_take_masked_message_ids_and_refuse_raw_ones() {
-    use archive_hash::{ArchiveKey, Error as ArchiveError, UnixSeconds, is_raw_message_id};
+    use archive_hash::{ArchiveError, ArchiveKey, UnixSeconds, is_raw_message_id};
 
     let recipient = "p1:k1:0a1b2c".parse().unwrap();
     let mut refused = 0usize;

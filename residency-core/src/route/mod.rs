@@ -56,7 +56,7 @@ pub enum RouteError {
     /// The body breaks the routing rules (grammar, limits, a routing field's type, two
     /// providers, conflicting parties, ...): the same error [`wa_payload::parse`] gives.
     #[error(transparent)]
-    Payload(#[from] wa_payload::Error),
+    Payload(#[from] wa_payload::PayloadError),
     /// One element of the body holds items of several regions, and splitting it would copy
     /// one region's personal data into another's body (a WASender group whose `owner` and
     /// participants live in different regions).

@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use residency_core::route::{Decision, RouteError, Router};
-use wa_payload::{Error, ItemKind, Limits, Role};
+use wa_payload::{ItemKind, Limits, PayloadError, Role};
 
 const DE: &str = "4915112345678";
 
@@ -20,7 +20,7 @@ fn route(body: &str) -> Result<Decision, RouteError> {
     routed
 }
 
-fn payload_error(body: &str) -> Error {
+fn payload_error(body: &str) -> PayloadError {
     match route(body) {
         Err(RouteError::Payload(e)) => {
             let text = e.to_string();
@@ -62,17 +62,21 @@ fn a_cloud_body_with_a_wasender_event_key_is_ambiguous() {
         r#"{{"event":"messages.received","object":"whatsapp_business_account","entry":[{{"id":"1",
         "changes":[{{"field":"messages","value":{{"messages":[{{"from":"{DE}","id":"wamid.A"}}]}}}}]}}]}}"#
     );
-    assert_eq!(payload_error(&body), Error::AmbiguousProvider);
+    assert_eq!(payload_error(&body), PayloadError::AmbiguousProvider);
     assert_eq!(
         wa_payload::detect(body.as_bytes()),
-        Err(Error::AmbiguousProvider)
+        Err(PayloadError::AmbiguousProvider)
     );
     for body in [
         r#"{"entry":[],"data":{}}"#,
         r#"{"event":"session.status","object":"x"}"#,
         r#"{"data":[],"entry":[]}"#,
     ] {
-        assert_eq!(payload_error(body), Error::AmbiguousProvider, "{body}");
+        assert_eq!(
+            payload_error(body),
+            PayloadError::AmbiguousProvider,
+            "{body}"
+        );
     }
 }
 
@@ -268,7 +272,9 @@ fn a_record_with_the_fields_of_two_shapes_is_refused() {
     let body = format!(
         r#"{{"event":"messages.upsert","data":{{"key":{{"id":"K","remoteJid":"12025550123@s.whatsapp.net"}},"from":"{DE}@s.whatsapp.net"}}}}"#
     );
-    assert!(matches!(payload_error(&body), Error::AmbiguousRecord { path, .. } if path == "data"));
+    assert!(
+        matches!(payload_error(&body), PayloadError::AmbiguousRecord { path, .. } if path == "data")
+    );
 }
 
 // --------------------------------------------------------------------- 3. one grammar
@@ -294,14 +300,14 @@ fn a_routing_field_of_another_type_is_an_error_not_a_missing_party() {
         ),
     ] {
         match payload_error(&cloud("messages", &value)) {
-            Error::WrongType { path: got, .. } => assert_eq!(got, path),
+            PayloadError::WrongType { path: got, .. } => assert_eq!(got, path),
             other => panic!("{other}"),
         }
     }
     let body =
         format!(r#"{{"event":"messages.upsert","data":{{"key":{{"cleanedSenderPn":{DE}}}}}}}"#);
     assert!(
-        matches!(payload_error(&body), Error::WrongType { path, .. } if path == "data.key.cleanedSenderPn")
+        matches!(payload_error(&body), PayloadError::WrongType { path, .. } if path == "data.key.cleanedSenderPn")
     );
 }
 
@@ -310,12 +316,14 @@ fn a_routing_field_given_twice_is_an_error() {
     let value = format!(r#"{{"messages":[{{"from":"12025550123","from":"{DE}","id":"a"}}]}}"#);
     assert!(matches!(
         payload_error(&cloud("messages", &value)),
-        Error::DuplicateField { path, .. } if path == "entry[0].changes[0].value.messages[0].from"
+        PayloadError::DuplicateField { path, .. } if path == "entry[0].changes[0].value.messages[0].from"
     ));
     let body = format!(
         r#"{{"object":"w","entry":[],"entry":[{{"changes":[{{"field":"messages","value":{{"messages":[{{"from":"{DE}"}}]}}}}]}}]}}"#
     );
-    assert!(matches!(payload_error(&body), Error::DuplicateField { path, .. } if path == "entry"));
+    assert!(
+        matches!(payload_error(&body), PayloadError::DuplicateField { path, .. } if path == "entry")
+    );
 }
 
 #[test]
@@ -338,7 +346,7 @@ fn lone_surrogates_and_infinite_numbers_are_refused_everywhere() {
         assert!(
             matches!(
                 payload_error(&cloud("messages", &value)),
-                Error::Syntax { .. }
+                PayloadError::Syntax { .. }
             ),
             "{bad}"
         );
@@ -373,7 +381,7 @@ fn a_wasender_key_whose_fields_name_two_people_is_refused() {
             r#"{{"event":"messages.upsert","data":{{"key":{{"id":"K","{a}":"{DE}@s.whatsapp.net","{b}":"12025550123@s.whatsapp.net"}}}}}}"#
         );
         match payload_error(&body) {
-            Error::ConflictingParty {
+            PayloadError::ConflictingParty {
                 first: f,
                 second: s,
                 ..
@@ -395,7 +403,7 @@ fn a_cloud_contact_that_contradicts_its_message_is_refused() {
         r#"{{"contacts":[{{"wa_id":"12025550123","user_id":"DE.42"}}],"messages":[{{"from":"{DE}","from_user_id":"DE.42","id":"a"}}]}}"#
     );
     match payload_error(&cloud("messages", &value)) {
-        Error::ConflictingParty { first, second, .. } => {
+        PayloadError::ConflictingParty { first, second, .. } => {
             assert_eq!(first, "entry[0].changes[0].value.contacts[0].wa_id");
             assert_eq!(second, "entry[0].changes[0].value.messages[0].from");
         }
@@ -407,7 +415,7 @@ fn a_cloud_contact_that_contradicts_its_message_is_refused() {
     );
     assert!(matches!(
         payload_error(&cloud("messages", &value)),
-        Error::ConflictingParty { first, .. } if first.ends_with("contacts[0].user_id")
+        PayloadError::ConflictingParty { first, .. } if first.ends_with("contacts[0].user_id")
     ));
 }
 
@@ -420,7 +428,10 @@ fn a_million_empty_messages_are_refused_at_the_item_limit() {
         r#"{{"object":"w","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messages":[{items}]}}}}]}}]}}"#
     );
     assert!(body.len() < 3 * 1024 * 1024);
-    assert_eq!(payload_error(&body), Error::TooManyItems { limit: 10_000 });
+    assert_eq!(
+        payload_error(&body),
+        PayloadError::TooManyItems { limit: 10_000 }
+    );
 }
 
 #[test]
@@ -431,7 +442,7 @@ fn the_item_limit_counts_contacts_and_is_configurable() {
     let router = Router::seed().with_limits(Limits::default().with_max_items(6));
     assert!(matches!(
         router.route(Bytes::from(body.clone())),
-        Err(RouteError::Payload(Error::TooManyItems { limit: 6 }))
+        Err(RouteError::Payload(PayloadError::TooManyItems { limit: 6 }))
     ));
     let router = Router::seed().with_limits(Limits::default().with_max_items(7));
     assert_eq!(router.route(Bytes::from(body)).unwrap().items().len(), 1);

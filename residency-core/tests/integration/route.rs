@@ -167,7 +167,7 @@ fn malformed_corpus_bodies_are_rejected_with_a_typed_error() {
             .route(Bytes::from(body.clone()))
             .expect_err(&name);
         assert!(
-            matches!(&err, RouteError::Payload(wa_payload::Error::MissingField { path, .. }) if path.ends_with(".field")),
+            matches!(&err, RouteError::Payload(wa_payload::PayloadError::MissingField { path, .. }) if path.ends_with(".field")),
             "{name}: {err}"
         );
         assert!(
@@ -579,7 +579,7 @@ fn route_errors_name_positions_never_values() {
     );
     assert!(matches!(
         Router::seed().route(Bytes::from(deep)),
-        Err(RouteError::Payload(wa_payload::Error::TooDeep {
+        Err(RouteError::Payload(wa_payload::PayloadError::TooDeep {
             limit: 64,
             ..
         }))
@@ -588,7 +588,7 @@ fn route_errors_name_positions_never_values() {
     assert_eq!(
         big.route(Bytes::from_static(b"{\"entry\":[]}"))
             .unwrap_err(),
-        RouteError::Payload(wa_payload::Error::TooLarge {
+        RouteError::Payload(wa_payload::PayloadError::TooLarge {
             size: 12,
             limit: 10
         })

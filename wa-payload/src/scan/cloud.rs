@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::lex::{Cursor, Token};
-use crate::{Error, ItemKind, Role, Slot};
+use crate::{ItemKind, PayloadError, Role, Slot};
 
 use super::fields::{Fields, Val, Want};
 use super::{Container, ElementSpan, Pending, Position, RawItem, Scanning, Text, element, revisit};
@@ -77,14 +77,14 @@ fn position(entry: u32, change: u32, slot: Slot, index: u32) -> Position {
 }
 
 /// `entry`, an array (checked by the caller).
-pub(super) fn entries(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
+pub(super) fn entries(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadError> {
     st.push_key("entry");
     let r = c.array(|c, e| element(c, st, Container::Entries, e, |c, st| entry(c, st, e)));
     st.pop();
     r
 }
 
-fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), Error> {
+fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), PayloadError> {
     st.expect_object(c)?;
     let first = st.items().len();
     let mut waba: Option<Text> = None;
@@ -136,7 +136,12 @@ fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), Er
     Ok(())
 }
 
-fn change(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) -> Result<(), Error> {
+fn change(
+    c: &mut Cursor<'_>,
+    st: &mut Scanning<'_, '_>,
+    e: u32,
+    ci: u32,
+) -> Result<(), PayloadError> {
     st.expect_object(c)?;
     let first = st.items().len();
     st.contacts().clear();
@@ -209,7 +214,7 @@ fn value(
     e: u32,
     ci: u32,
     phone_number_id: &mut Option<Text>,
-) -> Result<(), Error> {
+) -> Result<(), PayloadError> {
     let mut seen = 0u16;
     c.object(|c, key| {
         let Some(i) = st.key_in(key, VALUE_KEYS) else {
@@ -252,7 +257,7 @@ fn item_array(
     e: u32,
     ci: u32,
     slot: Slot,
-) -> Result<(), Error> {
+) -> Result<(), PayloadError> {
     let container = Container::Items {
         entry: e,
         change: ci,
@@ -272,7 +277,7 @@ fn cloud_item(
     c: &mut Cursor<'_>,
     st: &mut Scanning<'_, '_>,
     pos: Position,
-) -> Result<RawItem, Error> {
+) -> Result<RawItem, PayloadError> {
     let text = Val::text;
     Ok(match pos.slot {
         Slot::Messages | Slot::Echoes => {
@@ -343,7 +348,12 @@ fn cloud_item(
 /// `value.history`: chunks of threads of messages. A history message is routed by its
 /// thread's user (the thread `id`), whoever sent it; a thread without messages is still
 /// that user's contact.
-fn history(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) -> Result<(), Error> {
+fn history(
+    c: &mut Cursor<'_>,
+    st: &mut Scanning<'_, '_>,
+    e: u32,
+    ci: u32,
+) -> Result<(), PayloadError> {
     let chunks = Container::History {
         entry: e,
         change: ci,
@@ -390,7 +400,7 @@ fn thread(
     ci: u32,
     chunk: u32,
     t: u32,
-) -> Result<(), Error> {
+) -> Result<(), PayloadError> {
     st.expect_object(c)?;
     let first = st.items().len();
     let slot = Slot::History { chunk, thread: t };
@@ -459,7 +469,12 @@ fn thread(
 }
 
 /// `value.state_sync`: the business app's contact book; each entry is its contact's item.
-fn state_sync(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) -> Result<(), Error> {
+fn state_sync(
+    c: &mut Cursor<'_>,
+    st: &mut Scanning<'_, '_>,
+    e: u32,
+    ci: u32,
+) -> Result<(), PayloadError> {
     let container = Container::Items {
         entry: e,
         change: ci,
@@ -490,7 +505,7 @@ fn state_sync(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) ->
 }
 
 /// `value.contacts`: collected here, matched with the change's items once it is read.
-fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
+fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadError> {
     c.array(|c, k| {
         st.push_index(k);
         st.expect_object(c)?;
@@ -520,7 +535,7 @@ fn match_contacts(
     e: u32,
     ci: u32,
     first: usize,
-) -> Result<(), Error> {
+) -> Result<(), PayloadError> {
     let pending = std::mem::take(st.contacts());
     if pending.is_empty() {
         *st.contacts() = pending;
@@ -683,7 +698,7 @@ fn check_pair(
     ci: u32,
     p: &Pending,
     j: usize,
-) -> Result<(), Error> {
+) -> Result<(), PayloadError> {
     let Some(item) = st.items().get(j) else {
         return Ok(());
     };

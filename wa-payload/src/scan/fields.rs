@@ -1,7 +1,7 @@
 //! Reading the routing fields of one object: each listed key once, with the JSON kind the
 //! rules need; everything else is skipped (and validated).
 
-use crate::Error;
+use crate::PayloadError;
 use crate::lex::{Cursor, Span, Token};
 
 use super::{Scanning, Text};
@@ -75,7 +75,7 @@ impl Scanning<'_, '_> {
         &mut self,
         c: &mut Cursor<'_>,
         fields: &Fields<N>,
-    ) -> Result<[Option<Val>; N], Error> {
+    ) -> Result<[Option<Val>; N], PayloadError> {
         let mut found: [Option<Val>; N] = [None; N];
         let mut seen = 0u64;
         c.object(|c, key| {

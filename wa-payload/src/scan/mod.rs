@@ -23,7 +23,7 @@
 //! let item = scan.items().next().unwrap();
 //! assert_eq!((item.kind, item.party.role), (ItemKind::Message, Role::Sender));
 //! assert_eq!(item.party.phone, Some("4915112345678"));
-//! # Ok::<(), wa_payload::Error>(())
+//! # Ok::<(), wa_payload::PayloadError>(())
 //! ```
 
 mod cloud;
@@ -34,7 +34,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::lex::{Cursor, Span, Token, line_column};
-use crate::{Business, Error, Item, ItemKind, Limits, Party, Provider, Role, Slot};
+use crate::{Business, Item, ItemKind, Limits, Party, PayloadError, Provider, Role, Slot};
 
 /// A string of the body: a span of the input, or a decoded copy when it had escapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +233,7 @@ impl Scanner {
         &'s mut self,
         body: &'b [u8],
         limits: &Limits,
-    ) -> Result<Scan<'s, 'b>, Error> {
+    ) -> Result<Scan<'s, 'b>, PayloadError> {
         self.run(body, limits, false)
     }
 
@@ -243,7 +243,7 @@ impl Scanner {
         &'s mut self,
         body: &'b [u8],
         limits: &Limits,
-    ) -> Result<Scan<'s, 'b>, Error> {
+    ) -> Result<Scan<'s, 'b>, PayloadError> {
         self.run(body, limits, true)
     }
 
@@ -252,11 +252,11 @@ impl Scanner {
         body: &'b [u8],
         limits: &Limits,
         record: bool,
-    ) -> Result<Scan<'s, 'b>, Error> {
+    ) -> Result<Scan<'s, 'b>, PayloadError> {
         self.out.clear();
         self.out.record = record;
         if body.len() > limits.max_body_bytes {
-            return Err(Error::TooLarge {
+            return Err(PayloadError::TooLarge {
                 size: body.len(),
                 limit: limits.max_body_bytes,
             });
@@ -476,7 +476,7 @@ pub(crate) struct Scanning<'b, 'o> {
 
 impl Scanning<'_, '_> {
     /// Turns a span into a [`Text`], decoding (and copying) it only if it has escapes.
-    pub(crate) fn text(&mut self, span: Span) -> Result<Text, Error> {
+    pub(crate) fn text(&mut self, span: Span) -> Result<Text, PayloadError> {
         if !span.is_escaped() {
             return Ok(Text::Raw(to_u32(span.start()), to_u32(span.end())));
         }
@@ -535,15 +535,15 @@ impl Scanning<'_, '_> {
 
     /// Adds an item, refusing the body once it holds more than the item limit (contacts that
     /// wait for their item count too).
-    pub(crate) fn push_item(&mut self, item: RawItem) -> Result<(), Error> {
+    pub(crate) fn push_item(&mut self, item: RawItem) -> Result<(), PayloadError> {
         self.check_room(1)?;
         self.out.items.push(item);
         Ok(())
     }
 
-    pub(crate) fn check_room(&self, more: usize) -> Result<(), Error> {
+    pub(crate) fn check_room(&self, more: usize) -> Result<(), PayloadError> {
         if self.out.items.len() + self.out.contacts.len() + more > self.max_items {
-            return Err(Error::TooManyItems {
+            return Err(PayloadError::TooManyItems {
                 limit: self.max_items,
             });
         }
@@ -570,9 +570,9 @@ impl Scanning<'_, '_> {
         self.out.layout.push(element);
     }
 
-    pub(crate) fn wrong_type(&self, c: &Cursor<'_>, field: &str, expected: &str) -> Error {
+    pub(crate) fn wrong_type(&self, c: &Cursor<'_>, field: &str, expected: &str) -> PayloadError {
         let (line, column) = line_column(self.bytes, c.pos());
-        Error::WrongType {
+        PayloadError::WrongType {
             path: self.path.format(Some(field)),
             expected: expected.to_owned(),
             line,
@@ -581,7 +581,7 @@ impl Scanning<'_, '_> {
     }
 
     /// Checks that the value at the cursor is an object (a syntax error when it is no value).
-    pub(crate) fn expect_object(&self, c: &mut Cursor<'_>) -> Result<(), Error> {
+    pub(crate) fn expect_object(&self, c: &mut Cursor<'_>) -> Result<(), PayloadError> {
         match c.peek_token() {
             Some(Token::Object) => Ok(()),
             Some(_) => Err(self.wrong_element(c, "an object")),
@@ -590,9 +590,9 @@ impl Scanning<'_, '_> {
     }
 
     /// The object at the current path is not of the kind the rules need.
-    pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> Error {
+    pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> PayloadError {
         let (line, column) = line_column(self.bytes, c.pos());
-        Error::WrongType {
+        PayloadError::WrongType {
             path: self.path.format(None),
             expected: expected.to_owned(),
             line,
@@ -600,18 +600,18 @@ impl Scanning<'_, '_> {
         }
     }
 
-    pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> Error {
+    pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> PayloadError {
         let (line, column) = line_column(self.bytes, c.pos());
-        Error::DuplicateField {
+        PayloadError::DuplicateField {
             path: self.path.format(Some(field)),
             line,
             column,
         }
     }
 
-    pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> Error {
+    pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> PayloadError {
         let (line, column) = line_column(self.bytes, c.pos());
-        Error::MissingField {
+        PayloadError::MissingField {
             path: self.path.format(Some(field)),
             line,
             column,
@@ -620,9 +620,9 @@ impl Scanning<'_, '_> {
 
     /// Two fields (paths relative to the current object, or absolute when they start with
     /// the root) name different parties.
-    pub(crate) fn conflict(&self, c: &Cursor<'_>, first: String, second: String) -> Error {
+    pub(crate) fn conflict(&self, c: &Cursor<'_>, first: String, second: String) -> PayloadError {
         let (line, column) = line_column(self.bytes, c.pos());
-        Error::ConflictingParty {
+        PayloadError::ConflictingParty {
             first,
             second,
             line,
@@ -634,9 +634,9 @@ impl Scanning<'_, '_> {
         self.path.format(Some(leaf))
     }
 
-    pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> Error {
+    pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> PayloadError {
         let (line, column) = line_column(self.bytes, c.pos());
-        Error::AmbiguousRecord {
+        PayloadError::AmbiguousRecord {
             path: self.path.format(None),
             line,
             column,
@@ -651,8 +651,8 @@ pub(crate) fn element(
     st: &mut Scanning<'_, '_>,
     container: Container,
     index: u32,
-    f: impl FnOnce(&mut Cursor<'_>, &mut Scanning<'_, '_>) -> Result<(), Error>,
-) -> Result<(), Error> {
+    f: impl FnOnce(&mut Cursor<'_>, &mut Scanning<'_, '_>) -> Result<(), PayloadError>,
+) -> Result<(), PayloadError> {
     st.push_index(index);
     if !st.recording() {
         let r = f(c, st);
@@ -680,8 +680,8 @@ pub(crate) fn revisit<T>(
     c: &mut Cursor<'_>,
     at: usize,
     depth: usize,
-    f: impl FnOnce(&mut Cursor<'_>) -> Result<T, Error>,
-) -> Result<T, Error> {
+    f: impl FnOnce(&mut Cursor<'_>) -> Result<T, PayloadError>,
+) -> Result<T, PayloadError> {
     let end = c.pos();
     c.seek(at, depth + 1);
     let r = f(c);
@@ -690,16 +690,16 @@ pub(crate) fn revisit<T>(
 }
 
 /// Checks that the body is an object: an empty body or another JSON value is
-/// [`Error::NotAnObject`] (a value that is not even JSON is a syntax error).
-fn root_object(c: &mut Cursor<'_>) -> Result<(), Error> {
+/// [`PayloadError::NotAnObject`] (a value that is not even JSON is a syntax error).
+fn root_object(c: &mut Cursor<'_>) -> Result<(), PayloadError> {
     match c.peek_token() {
         Some(Token::Object) => Ok(()),
         Some(_) => {
             c.skip()?;
             c.end()?;
-            Err(Error::NotAnObject)
+            Err(PayloadError::NotAnObject)
         }
-        None if c.pos() == c.bytes().len() => Err(Error::NotAnObject),
+        None if c.pos() == c.bytes().len() => Err(PayloadError::NotAnObject),
         None => Err(c.syntax()),
     }
 }
@@ -715,7 +715,7 @@ struct RootKeys {
     data: Option<(usize, Token)>,
 }
 
-fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
+fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadError> {
     root_object(c)?;
     const KEYS: [&str; 4] = ["entry", "object", "event", "data"];
     let mut keys = RootKeys::default();
@@ -780,14 +780,14 @@ fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
     })?;
     c.end()?;
     match (keys.cloud, keys.wasender) {
-        (true, true) => Err(Error::AmbiguousProvider),
-        (false, false) => Err(Error::UnknownProvider),
+        (true, true) => Err(PayloadError::AmbiguousProvider),
+        (false, false) => Err(PayloadError::UnknownProvider),
         (true, false) => {
             st.out.provider = Some(Provider::CloudApi);
             if keys.entry {
                 Ok(())
             } else {
-                Err(Error::MissingField {
+                Err(PayloadError::MissingField {
                     path: "entry".to_owned(),
                     line: 1,
                     column: 1,
@@ -797,7 +797,7 @@ fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
         (false, true) => {
             st.out.provider = Some(Provider::Wasender);
             let Some(event) = keys.event else {
-                return Err(Error::MissingField {
+                return Err(PayloadError::MissingField {
                     path: "event".to_owned(),
                     line: 1,
                     column: 1,
@@ -810,7 +810,7 @@ fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
 
 /// Which provider a body belongs to, from its top-level keys only: `object`/`entry` for the
 /// Cloud API, `event`/`data` for WASender. The whole body is validated as JSON.
-pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, Error> {
+pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, PayloadError> {
     let mut c = Cursor::new(body, max_depth);
     root_object(&mut c)?;
     let (mut cloud, mut wasender) = (false, false);
@@ -824,18 +824,18 @@ pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, Error> {
     })?;
     c.end()?;
     match (cloud, wasender) {
-        (true, true) => Err(Error::AmbiguousProvider),
+        (true, true) => Err(PayloadError::AmbiguousProvider),
         (true, false) => Ok(Provider::CloudApi),
         (false, true) => Ok(Provider::Wasender),
-        (false, false) => Err(Error::UnknownProvider),
+        (false, false) => Err(PayloadError::UnknownProvider),
     }
 }
 
 /// The body as text: SIMD-validated, with std's exact error offset on failure.
-fn utf8(body: &[u8]) -> Result<&str, Error> {
+fn utf8(body: &[u8]) -> Result<&str, PayloadError> {
     match simdutf8::basic::from_utf8(body) {
         Ok(text) => Ok(text),
-        Err(_) => std::str::from_utf8(body).map_err(|e| Error::InvalidUtf8 {
+        Err(_) => std::str::from_utf8(body).map_err(|e| PayloadError::InvalidUtf8 {
             offset: e.valid_up_to(),
         }),
     }

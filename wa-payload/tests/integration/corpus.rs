@@ -264,7 +264,7 @@ fn malformed_documentation_examples_give_a_clear_error() {
         let err = wa_payload::parse(body).expect_err(name);
         let text = err.to_string();
         assert!(
-            matches!(err, wa_payload::Error::MissingField { .. }),
+            matches!(err, wa_payload::PayloadError::MissingField { .. }),
             "{name}: {text}"
         );
         assert!(text.contains("missing field `"), "{name}: {text}");

@@ -1,11 +1,11 @@
 //! Bad input: each case gives a typed error naming the path and position, never the value,
 //! and never panics.
 
-use wa_payload::{Error, Limits};
+use wa_payload::{Limits, PayloadError};
 
 const SECRET: &str = "4915112345678";
 
-fn err(body: &[u8]) -> Error {
+fn err(body: &[u8]) -> PayloadError {
     let e = wa_payload::parse(body).expect_err("must fail");
     let text = e.to_string();
     assert!(!text.contains(SECRET), "error shows a value: {text}");
@@ -17,20 +17,20 @@ fn err(body: &[u8]) -> Error {
 #[test]
 fn truncated_json() {
     let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"4915112345678","#;
-    assert!(matches!(err(body), Error::Truncated { line: 1, .. }));
+    assert!(matches!(err(body), PayloadError::Truncated { line: 1, .. }));
 }
 
 #[test]
 fn syntax_error_has_position() {
     let body = b"{\"object\":\"w\",\n \"entry\": [}";
-    assert!(matches!(err(body), Error::Syntax { line: 2, .. }));
+    assert!(matches!(err(body), PayloadError::Syntax { line: 2, .. }));
 }
 
 #[test]
 fn wrong_type_names_the_path() {
     let body = br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":[{"id":"a"},{"id":"b","from":4915112345678}]}}]}]}"#;
     match err(body) {
-        Error::WrongType { path, expected, .. } => {
+        PayloadError::WrongType { path, expected, .. } => {
             assert_eq!(path, "entry[0].changes[0].value.messages[1].from");
             assert_eq!(expected, "a string");
         }
@@ -42,7 +42,7 @@ fn wrong_type_names_the_path() {
 fn wrong_type_with_string_value_does_not_echo_it() {
     let body = br#"{"event":"messages.upsert","data":{"key":{"id":"b","fromMe":"4915112345678"}}}"#;
     match err(body) {
-        Error::WrongType { path, expected, .. } => {
+        PayloadError::WrongType { path, expected, .. } => {
             assert_eq!(path, "data.key.fromMe");
             assert_eq!(expected, "a boolean");
         }
@@ -79,11 +79,11 @@ fn fields_routing_does_not_read_keep_any_type() {
 #[test]
 fn missing_envelope_fields() {
     match err(br#"{"object":"w"}"#) {
-        Error::MissingField { path, .. } => assert_eq!(path, "entry"),
+        PayloadError::MissingField { path, .. } => assert_eq!(path, "entry"),
         other => panic!("{other}"),
     }
     match err(br#"{"object":"w","entry":[{"id":"1","changes":[{"field":"messages"}]}]}"#) {
-        Error::MissingField { path, .. } => assert_eq!(path, "entry[0].changes[0].value"),
+        PayloadError::MissingField { path, .. } => assert_eq!(path, "entry[0].changes[0].value"),
         other => panic!("{other}"),
     }
 }
@@ -114,9 +114,9 @@ fn non_digit_phones_are_kept_as_found() {
 #[test]
 fn non_object_roots() {
     for body in [&b""[..], b"   ", b"[]", b"42", b"\"x\"", b"null"] {
-        assert_eq!(err(body), Error::NotAnObject);
+        assert_eq!(err(body), PayloadError::NotAnObject);
     }
-    assert_eq!(err(br#"{"hello":1}"#), Error::UnknownProvider);
+    assert_eq!(err(br#"{"hello":1}"#), PayloadError::UnknownProvider);
 }
 
 #[test]
@@ -126,7 +126,7 @@ fn oversized_body() {
     let e = wa_payload::parse_with(body.as_bytes(), &limits).unwrap_err();
     assert_eq!(
         e,
-        Error::TooLarge {
+        PayloadError::TooLarge {
             size: body.len(),
             limit: 64
         }
@@ -139,7 +139,7 @@ fn oversized_body() {
     );
     assert!(matches!(
         wa_payload::parse(big.as_bytes()),
-        Err(Error::TooLarge { .. })
+        Err(PayloadError::TooLarge { .. })
     ));
 }
 
@@ -152,7 +152,7 @@ fn deep_nesting() {
     );
     assert!(matches!(
         err(body.as_bytes()),
-        Error::TooDeep { limit: 64, .. }
+        PayloadError::TooDeep { limit: 64, .. }
     ));
     // Brackets inside strings do not count.
     let body = format!(r#"{{"event":"x","data":"{}"}}"#, "[".repeat(100));
@@ -169,7 +169,7 @@ fn deep_nesting() {
     };
     assert!(wa_payload::parse_with(deep(90).as_bytes(), &limits).is_ok());
     let e = wa_payload::parse_with(deep(200).as_bytes(), &limits).unwrap_err();
-    assert!(matches!(e, Error::TooDeep { limit: 100, .. }), "{e}");
+    assert!(matches!(e, PayloadError::TooDeep { limit: 100, .. }), "{e}");
 }
 
 #[test]
@@ -178,23 +178,26 @@ fn invalid_utf8() {
     let at = body.len();
     body.extend_from_slice(&[0xff, 0xfe]);
     body.extend_from_slice(br#""}]}"#);
-    assert_eq!(err(&body), Error::InvalidUtf8 { offset: at });
+    assert_eq!(err(&body), PayloadError::InvalidUtf8 { offset: at });
 }
 
 #[test]
 fn wasender_wrong_data_shape_names_data_path() {
     match err(br#"{"event":"messages.upsert","data":{"messages":[{"key":{"id":4915112345678}}]}}"#)
     {
-        Error::WrongType { path, .. } => assert_eq!(path, "data.messages[0].key.id"),
+        PayloadError::WrongType { path, .. } => assert_eq!(path, "data.messages[0].key.id"),
         other => panic!("{other}"),
     }
     match err(br#"{"event":"group-participants.update","data":{"participants":[4915112345678]}}"#) {
-        Error::WrongType { path, .. } => assert_eq!(path, "data.participants[0]"),
+        PayloadError::WrongType { path, .. } => assert_eq!(path, "data.participants[0]"),
         other => panic!("{other}"),
     }
 }
 
 #[test]
 fn trailing_garbage_is_a_syntax_error() {
-    assert!(matches!(err(br#"{"event":"x"} {"#), Error::Syntax { .. }));
+    assert!(matches!(
+        err(br#"{"event":"x"} {"#),
+        PayloadError::Syntax { .. }
+    ));
 }
