@@ -7,6 +7,13 @@
 //! (timestamps, types, statuses, business ids, pricing, error codes) are left as they are,
 //! so the masked body still parses with `wa-payload` and still routes.
 //!
+//! Which fields hold personal data is read from wa-payload's model, the one list of them
+//! ([`wa_payload::schema`]): a field whose model type is a phone, JID, user id, message id,
+//! name, text, link or other redacted value is masked as its type says, and a field the model
+//! holds as plain data (a type, a status, a time, the business's own number) is kept. Fields
+//! the model does not describe, which a provider may add at any time, are masked by their
+//! key, failing closed. The classes:
+//!
 //! | field class | examples | `partial` | `pseudonym` | `strip` |
 //! | --- | --- | --- | --- | --- |
 //! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` | calling code `49` |
@@ -58,6 +65,7 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 use wa_payload::Provider;
+use wa_payload::schema::{self, Object, Personal, Shape};
 
 use crate::phone::{self, PhoneMask, STARS};
 use crate::pseudonym::Kind;
@@ -227,29 +235,64 @@ impl Masker {
             provider,
             contacts_event,
         };
-        self.walk_map(map, None, ctx);
+        let root = match provider {
+            Provider::CloudApi => Some(schema::cloud()),
+            Provider::Wasender => Some(schema::wasender()),
+            // A provider a later wa-payload adds: no model to follow, the unmodeled rules
+            // alone.
+            _ => None,
+        };
+        self.walk_map(map, None, root, ctx);
         Ok(())
     }
 
-    fn walk_map(&self, map: &mut Map<String, Value>, parent: Option<&str>, ctx: Ctx) {
+    /// Walks an object whose model is `object` (`None` when the model does not describe it).
+    fn walk_map(
+        &self,
+        map: &mut Map<String, Value>,
+        parent: Option<&str>,
+        object: Option<Object>,
+        ctx: Ctx,
+    ) {
         for (key, child) in map.iter_mut() {
-            let class = classify(ctx, parent, key);
-            self.walk(child, key, class, ctx);
+            let shape = object.and_then(|o| o.field(key));
+            self.walk(child, key, parent, shape, ctx);
         }
     }
 
-    fn walk(&self, v: &mut Value, key: &str, class: Class, ctx: Ctx) {
+    /// Walks the value of field `key` of an object reached as `parent`; `shape` is what the
+    /// model says the field holds (`None` when it does not model it).
+    fn walk(&self, v: &mut Value, key: &str, parent: Option<&str>, shape: Option<Shape>, ctx: Ctx) {
         match v {
-            Value::Object(map) => self.walk_map(map, Some(key), ctx),
+            Value::Object(map) => {
+                self.walk_map(map, Some(key), shape.and_then(|s| s.object()), ctx)
+            }
+            // An array field has the shape of its elements.
             Value::Array(items) => {
-                let element = match (class, ctx.provider) {
-                    (Class::Keep, Provider::Wasender) => Class::MaybeAddress,
-                    _ => class,
-                };
                 for item in items {
-                    self.walk(item, key, element, ctx);
+                    match item {
+                        Value::Object(_) | Value::Array(_) => {
+                            self.walk(item, key, parent, shape, ctx);
+                        }
+                        _ => {
+                            let class = match class_of(ctx, parent, key, shape) {
+                                // A WASender list of ids (`chats.delete`) may hold addresses.
+                                Class::Keep if ctx.provider == Provider::Wasender => {
+                                    Class::MaybeAddress
+                                }
+                                class => class,
+                            };
+                            self.scalar(item, class);
+                        }
+                    }
                 }
             }
+            _ => self.scalar(v, class_of(ctx, parent, key, shape)),
+        }
+    }
+
+    fn scalar(&self, v: &mut Value, class: Class) {
+        match v {
             Value::String(s) => {
                 if let Some(new) = self.string(class, s) {
                     *s = new;
@@ -260,7 +303,7 @@ impl Masker {
                     *n = new;
                 }
             }
-            Value::Bool(_) | Value::Null => {}
+            Value::Bool(_) | Value::Null | Value::Object(_) | Value::Array(_) => {}
         }
     }
 
@@ -455,7 +498,7 @@ struct Ctx {
 
 /// What a field holds, which decides how each mode rewrites it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
+pub(crate) enum Class {
     /// No personal data: left as it is.
     Keep,
     /// A phone number or a JID.
@@ -480,8 +523,66 @@ enum Class {
     ClientMessageId,
 }
 
-/// The field rules: the class of `key` under `parent`.
-fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
+/// The class of a string or number in field `key` of an object reached as `parent`, whose
+/// model says the field holds `shape`.
+///
+/// The model is the one list of personal fields: a field it types as personal data is masked
+/// as its type says ([`class_of_personal`]); a field it models as plain data is kept. The
+/// key rules of [`classify_unmodeled`] apply only where the model has nothing to say: fields
+/// it does not model (kept verbatim in `extra`), values of another JSON kind than the
+/// model's, and providers it does not describe.
+fn class_of(ctx: Ctx, parent: Option<&str>, key: &str, shape: Option<Shape>) -> Class {
+    // The one rule the model cannot state: one WASender record type carries a call's or
+    // delivery's status and, in `contacts.*` events, the contact's about text.
+    if ctx.contacts_event && key == "status" {
+        return Class::Text;
+    }
+    match shape {
+        Some(shape) => match shape.personal() {
+            // A WASender record's `id`, or an id given as `data` itself, is a call or message
+            // id or a chat's JID: an item id that must survive, unless it is shaped as an
+            // address.
+            Some(Personal::Jid) if matches!(key, "id" | "data") => Class::MaybeAddress,
+            Some(kind) => class_of_personal(ctx.provider, key, kind),
+            None if shape.object().is_none() && !shape.is_verbatim() => Class::Keep,
+            // An object field holding a scalar, or a field kept verbatim.
+            None => classify_unmodeled(ctx, parent, key),
+        },
+        None => classify_unmodeled(ctx, parent, key),
+    }
+}
+
+/// How a field the model types as `kind` is masked.
+pub(crate) fn class_of_personal(provider: Provider, key: &str, kind: Personal) -> Class {
+    match kind {
+        Personal::Phone | Personal::Jid => Class::Phone,
+        Personal::UserId => Class::UserId,
+        Personal::MessageId => match provider {
+            Provider::CloudApi => Class::MessageId,
+            _ => Class::ClientMessageId,
+        },
+        Personal::Name => Class::Name,
+        Personal::Body => Class::Text,
+        Personal::Link => Class::Url,
+        Personal::Other if is_coordinate(key) => Class::Coord,
+        // `Other`, and any kind a later wa-payload adds: opaque, so nothing of it survives.
+        _ => Class::Opaque,
+    }
+}
+
+/// A latitude or longitude, which masking rounds instead of removing.
+fn is_coordinate(key: &str) -> bool {
+    matches!(
+        key,
+        "latitude" | "longitude" | "degreesLatitude" | "degreesLongitude"
+    )
+}
+
+/// The key rules for fields the model does not describe: the class of `key` under `parent`.
+///
+/// Forward compatibility, failing closed: a provider adds fields before wa-payload models
+/// them, and those that name a person must still be masked.
+fn classify_unmodeled(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
     match key {
         // Phones and JIDs (both providers).
         "from"
@@ -563,7 +664,6 @@ fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
         "title" if matches!(parent, Some("org" | "button_reply" | "list_reply")) => Class::Text,
         "title" if ctx.provider == Provider::Wasender => Class::Text,
         "country" | "country_code" if parent == Some("addresses") => Class::Text,
-        "status" if ctx.contacts_event => Class::Text,
         // Opaque identifiers and secrets.
         "ctwa_clid"
         | "hash"
@@ -585,7 +685,7 @@ fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
         | "directPath"
         | "thumbnailDirectPath" => Class::Url,
         // Coordinates.
-        "latitude" | "longitude" | "degreesLatitude" | "degreesLongitude" => Class::Coord,
+        k if is_coordinate(k) => Class::Coord,
         _ => Class::Keep,
     }
 }
@@ -608,7 +708,8 @@ mod tests {
         assert!(out.contains(r#""name":"[REDACTED]""#));
         assert!(out.contains(r#""user_id":"US.****18""#));
         assert!(out.contains(r#""latitude":37.5,"longitude":-122.2"#));
-        assert!(out.contains(r#""url":"https://philzcoffee.com/[REDACTED]""#));
+        // The model types a shared location's `url` as text the user sent.
+        assert!(out.contains(r#""url":"[REDACTED]""#), "{out}");
         assert!(out.contains(r#""display_phone_number":"15550783881""#));
         assert!(out.contains(r#""id":"wamid.X","timestamp":"1744344496","type":"location""#));
     }
@@ -768,6 +869,72 @@ mod tests {
             Masker::partial().mask_value(&mut v, Provider::CloudApi),
             Err(MaskError::NotAnObject)
         ));
+    }
+
+    /// Every field the model types as personal data, reached from either root along its
+    /// path, is masked: the list of personal fields is the model's, and a field wa-payload
+    /// starts to type as personal is masked without a change here (or this fails).
+    #[test]
+    fn every_personal_field_of_the_model_is_masked() {
+        const SENTINEL: &str = "4915123456789";
+        let masker = Masker::strip(key());
+        let mut checked = 0;
+        for (provider, root) in [
+            (Provider::CloudApi, schema::cloud()),
+            (Provider::Wasender, schema::wasender()),
+        ] {
+            let mut seen: Vec<&str> = Vec::new();
+            let mut todo: Vec<(Object, Vec<&str>)> = vec![(root, Vec::new())];
+            while let Some((object, path)) = todo.pop() {
+                if seen.contains(&object.name()) {
+                    continue;
+                }
+                seen.push(object.name());
+                for (key, shape) in object.fields() {
+                    let mut here = path.clone();
+                    here.push(key);
+                    if let Some(kind) = shape.personal() {
+                        let mut value = Value::String(SENTINEL.to_owned());
+                        for k in here.iter().rev() {
+                            value = Value::Object(Map::from_iter([((*k).to_owned(), value)]));
+                        }
+                        masker.mask_value(&mut value, provider).unwrap();
+                        let out = here
+                            .iter()
+                            .fold(&value, |v, k| &v[*k])
+                            .as_str()
+                            .unwrap_or_default();
+                        assert!(
+                            !out.contains(&SENTINEL[2..]),
+                            "{provider:?} {} ({kind:?}) kept: {out}",
+                            here.join(".")
+                        );
+                        checked += 1;
+                    }
+                    if let Some(child) = shape.object() {
+                        todo.push((child, here));
+                    }
+                }
+            }
+        }
+        assert!(checked > 60, "{checked}");
+    }
+
+    #[test]
+    fn plain_fields_of_the_model_are_kept_and_unmodeled_ones_masked_by_key() {
+        let body = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"2"},"messages":[{"from":"16505551234","id":"wamid.X","timestamp":"1","type":"interactive","interactive":{"type":"nfm_reply","nfm_reply":{"name":"flow","body":"Sent","response_json":"{}"}},"hologram":{"caller":"4915123456789","name":"Jo"}}]}}]}]}"#;
+        let out = masked(&Masker::strip(key()), body);
+        // The model: a flow's name and the business's own number are plain data.
+        assert!(out.contains(r#""name":"flow""#), "{out}");
+        assert!(
+            out.contains(r#""display_phone_number":"15550783881""#),
+            "{out}"
+        );
+        // A field the model does not know: masked by its key, failing closed.
+        assert!(
+            out.contains(r#""hologram":{"caller":"49","name":""}"#),
+            "{out}"
+        );
     }
 
     #[test]

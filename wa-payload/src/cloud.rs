@@ -119,8 +119,9 @@ object! {
         "reason" => reason: Cow<'a, str>,
         /// Decision of review updates.
         "decision" => decision: Cow<'a, str>,
-        /// Business display number of phone number updates.
-        "display_phone_number" => display_phone_number: Phone<'a>,
+        /// Business display number of phone number updates: the business's own number, not
+        /// a person's, so it is plain data (maskers keep it).
+        "display_phone_number" => display_phone_number: Cow<'a, str>,
         /// Template category (`message_template_status_update`).
         "message_template_category" => message_template_category: Cow<'a, str>,
         /// Template rejection details.
@@ -279,8 +280,9 @@ impl<'a> Value<'a> {
 object! {
     /// The business phone number of a value.
     pub struct Metadata<'a> {
-        /// The business's display number.
-        "display_phone_number" => display_phone_number: Phone<'a>,
+        /// The business's display number: the business's own number, not a person's, so it
+        /// is plain data (maskers keep it, and a masked body still names its business).
+        "display_phone_number" => display_phone_number: Cow<'a, str>,
         /// The business phone number id.
         "phone_number_id" => phone_number_id: Cow<'a, str>,
     }
@@ -411,8 +413,9 @@ object! {
         "timestamp" => timestamp: StrOrNum<'a>,
         /// The message type (see [`Message::kind`]).
         "type" => message_type: Cow<'a, str>,
-        /// The group, for group messages.
-        "group_id" => group_id: Cow<'a, str>,
+        /// The group, for group messages: an id of the same form as a message id, which
+        /// can encode a phone number.
+        "group_id" => group_id: MessageId<'a>,
         /// The message replied to or forwarded.
         "context" => context: Box<Context<'a>>,
         /// Click-to-WhatsApp ad referral.

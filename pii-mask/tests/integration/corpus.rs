@@ -110,6 +110,8 @@ fn is_personal(key: &str, parent: Option<&str>, wasender: bool) -> bool {
         | "jid"
         | "senderLid" => true,
         k if k.ends_with("user_id") => true,
+        // A Flow's name (`nfm_reply.name`, always `flow`) names no one.
+        "name" if parent == Some("nfm_reply") => false,
         "name" | "first_name" | "last_name" | "formatted_name" | "username" | "pushName"
         | "notify" | "verifiedName" | "subject" | "full_name" => true,
         "body" | "caption" | "text" | "conversation" | "messageBody" | "desc" | "filename"

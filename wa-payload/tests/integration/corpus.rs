@@ -89,7 +89,6 @@ const PII_KEYS: &[&str] = &[
     "notify",
     "verifiedName",
     "requester",
-    "display_phone_number",
     "response_json",
 ];
 
