@@ -136,3 +136,81 @@ impl Scanning<'_, '_> {
             .position(|n| crate::lex::eq_short(k, n.as_bytes()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scan::Scanner;
+    use crate::{Limits, PayloadError};
+
+    /// The error of scanning a Cloud API body whose only message is `message`.
+    fn message_error(message: &str) -> Option<PayloadError> {
+        let body = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messages":[{message}]}}}}]}}]}}"#
+        );
+        Scanner::new()
+            .scan(body.as_bytes(), &Limits::default())
+            .err()
+    }
+
+    fn sender(message: &str) -> Option<String> {
+        let body = format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messages":[{message}]}}}}]}}]}}"#
+        );
+        let mut scanner = Scanner::new();
+        let scan = scanner.scan(body.as_bytes(), &Limits::default()).unwrap();
+        let item = scan.items().next().unwrap();
+        item.party.phone.map(str::to_owned)
+    }
+
+    #[test]
+    fn a_listed_field_given_twice_is_an_error_naming_it() {
+        let err = message_error(r#"{"from":"4915112345678","id":"a","from":"4915112345679"}"#);
+        assert!(
+            matches!(&err, Some(PayloadError::DuplicateField { path, .. }) if path.ends_with("messages[0].from")),
+            "{err:?}"
+        );
+        // An unlisted key may repeat: the rules do not read it.
+        assert_eq!(
+            sender(r#"{"from":"4915112345678","x":1,"x":2}"#).as_deref(),
+            Some("4915112345678")
+        );
+    }
+
+    #[test]
+    fn a_listed_field_of_another_kind_is_an_error_naming_what_was_expected() {
+        let err = message_error(r#"{"from":4915112345678}"#);
+        assert!(
+            matches!(&err, Some(PayloadError::WrongType { path, expected, .. })
+                if path.ends_with("messages[0].from") && expected == "a string"),
+            "{err:?}"
+        );
+        // The message names neither the value nor any digit of it.
+        assert!(!err.unwrap().to_string().contains("4915"));
+    }
+
+    #[test]
+    fn null_reads_as_absent_and_other_fields_are_skipped_but_validated() {
+        assert_eq!(sender(r#"{"from":null,"id":"a"}"#), None);
+        assert_eq!(
+            sender(r#"{"text":{"body":[1,{"a":"b"}]},"from":"4915112345678"}"#).as_deref(),
+            Some("4915112345678")
+        );
+        assert!(matches!(
+            message_error(r#"{"text":{"body":[1,}]},"from":"4915112345678"}"#),
+            Some(PayloadError::Syntax { .. })
+        ));
+    }
+
+    #[test]
+    fn keys_with_escapes_match_their_decoded_name() {
+        assert_eq!(
+            sender(r#"{"fr\u006fm":"4915112345678"}"#).as_deref(),
+            Some("4915112345678")
+        );
+        // An escaped key and a plain one are the same field given twice.
+        assert!(matches!(
+            message_error(r#"{"from":"4915112345678","fr\u006fm":"4915112345679"}"#),
+            Some(PayloadError::DuplicateField { .. })
+        ));
+    }
+}

@@ -860,3 +860,91 @@ pub(crate) fn looks_like_phone(p: &str) -> bool {
 pub(crate) fn same_phone(a: &str, b: &str) -> bool {
     a.strip_prefix('+').unwrap_or(a) == b.strip_prefix('+').unwrap_or(b)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLOUD: &str = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"P"},"messages":[{"from":"4915112345678","id":"wamid.A"},{"from":"5511987654321","id":"wamid.B"}]}}]}]}"#;
+
+    #[test]
+    fn error_paths_name_indexes_and_keys() {
+        let mut path = Path::default();
+        path.push(Seg::Key("entry"));
+        path.push(Seg::Index(2));
+        path.push(Seg::Key("changes"));
+        assert_eq!(path.format(Some("field")), "entry[2].changes.field");
+        path.pop();
+        path.pop();
+        assert_eq!(path.format(None), "entry");
+    }
+
+    #[test]
+    fn a_warm_scanner_gives_the_same_items_again() {
+        let mut scanner = Scanner::new();
+        let first: Vec<_> = scanner
+            .scan(CLOUD.as_bytes(), &Limits::default())
+            .unwrap()
+            .items()
+            .map(|i| (i.entry, i.change, i.index, i.party.phone.map(str::to_owned)))
+            .collect();
+        let again: Vec<_> = scanner
+            .scan(CLOUD.as_bytes(), &Limits::default())
+            .unwrap()
+            .items()
+            .map(|i| (i.entry, i.change, i.index, i.party.phone.map(str::to_owned)))
+            .collect();
+        assert_eq!(first, again);
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[1].2, 1);
+    }
+
+    #[test]
+    fn the_item_limit_is_checked_while_scanning() {
+        let limits = Limits::default().with_max_items(1);
+        assert_eq!(
+            Scanner::new().scan(CLOUD.as_bytes(), &limits).err(),
+            Some(PayloadError::TooManyItems { limit: 1 })
+        );
+    }
+
+    #[test]
+    fn a_body_with_the_keys_of_both_providers_is_ambiguous() {
+        let body =
+            br#"{"object":"whatsapp_business_account","entry":[],"event":"messages.upsert"}"#;
+        assert_eq!(
+            detect(body, Limits::MAX_DEPTH),
+            Err(PayloadError::AmbiguousProvider)
+        );
+        assert_eq!(
+            Scanner::new().scan(body, &Limits::default()).err(),
+            Some(PayloadError::AmbiguousProvider)
+        );
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded_once_and_read_back() {
+        let body = CLOUD.replace(
+            r#""from":"4915112345678""#,
+            r#""from":"\u0034915112345678""#,
+        );
+        let mut scanner = Scanner::new();
+        let scan = scanner.scan(body.as_bytes(), &Limits::default()).unwrap();
+        assert_eq!(
+            scan.items().next().unwrap().party.phone,
+            Some("4915112345678")
+        );
+    }
+
+    #[test]
+    fn phones_and_placeholders() {
+        for phone in ["4915112345678", "+49 151 1234-5678", "(49) 151.123"] {
+            assert!(looks_like_phone(phone), "{phone}");
+        }
+        for other in ["", "+", "<PHONE_NUMBER>", "49x", "US.123"] {
+            assert!(!looks_like_phone(other), "{other}");
+        }
+        assert!(same_phone("+4915112345678", "4915112345678"));
+        assert!(!same_phone("4915112345678", "4915112345679"));
+    }
+}

@@ -501,3 +501,91 @@ fn participant(
     }
     st.push_item(item)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scan::Scanner;
+    use crate::{ItemKind, Limits, PayloadError, Role, Slot};
+
+    /// Kind, role, slot, index and phone of an item.
+    type Found = (ItemKind, Role, Slot, usize, Option<String>);
+
+    /// Each item of a WASender body.
+    fn items(body: &str) -> Result<Vec<Found>, PayloadError> {
+        let mut scanner = Scanner::new();
+        let scan = scanner.scan(body.as_bytes(), &Limits::default())?;
+        Ok(scan
+            .items()
+            .map(|i| {
+                (
+                    i.kind,
+                    i.party.role,
+                    i.slot,
+                    i.index,
+                    i.party.phone.map(str::to_owned),
+                )
+            })
+            .collect())
+    }
+
+    fn phones(body: &str) -> Vec<Option<String>> {
+        items(body).unwrap().into_iter().map(|i| i.4).collect()
+    }
+
+    #[test]
+    fn a_message_record_routes_by_its_key_whatever_the_event() {
+        for event in ["messages.upsert", "messages.received", "some.future.event"] {
+            let body = format!(
+                r#"{{"event":"{event}","data":{{"key":{{"id":"M","fromMe":false,"remoteJid":"4915112345678@s.whatsapp.net"}}}}}}"#
+            );
+            assert_eq!(phones(&body), [Some("4915112345678".to_owned())], "{event}");
+        }
+    }
+
+    #[test]
+    fn the_fields_of_one_key_must_name_one_person() {
+        let body = r#"{"event":"messages.upsert","data":{"key":{"id":"M","remoteJid":"4915112345678@s.whatsapp.net","cleanedSenderPn":"5511987654321"}}}"#;
+        let err = items(body).unwrap_err();
+        assert!(
+            matches!(&err, PayloadError::ConflictingParty { first, second, .. }
+                if first.contains("key") && second.contains("key")),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("4915") && !err.to_string().contains("5511"));
+        // The same person written two ways is one party (read from `cleanedSenderPn`).
+        let body = r#"{"event":"messages.upsert","data":{"key":{"id":"M","remoteJid":"4915112345678@s.whatsapp.net","cleanedSenderPn":"+4915112345678"}}}"#;
+        assert_eq!(phones(body), [Some("+4915112345678".to_owned())]);
+    }
+
+    #[test]
+    fn a_group_routes_by_every_participant() {
+        let body = r#"{"event":"group-participants.update","data":{"id":"120363041234567890@g.us","participants":["4915112345678@s.whatsapp.net",{"id":"5511987654321@s.whatsapp.net"}],"action":"add"}}"#;
+        let found = phones(body);
+        assert!(
+            found.contains(&Some("4915112345678".to_owned())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&Some("5511987654321".to_owned())),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn records_of_a_data_array_keep_their_index() {
+        let body = r#"{"event":"messages.upsert","data":[{"key":{"id":"A","remoteJid":"4915112345678@s.whatsapp.net"}},{"key":{"id":"B","remoteJid":"5511987654321@s.whatsapp.net"}}]}"#;
+        let found = items(body).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].3, found[1].3), (0, 1));
+        assert_eq!(found[1].4.as_deref(), Some("5511987654321"));
+    }
+
+    #[test]
+    fn a_record_with_the_fields_of_two_shapes_is_ambiguous() {
+        let body = r#"{"event":"call","data":{"key":{"id":"M","remoteJid":"4915112345678@s.whatsapp.net"},"participants":["5511987654321@s.whatsapp.net"]}}"#;
+        assert!(matches!(
+            items(body),
+            Err(PayloadError::AmbiguousRecord { .. })
+        ));
+    }
+}
