@@ -882,18 +882,16 @@ mod tests {
     #[test]
     fn a_warm_scanner_gives_the_same_items_again() {
         let mut scanner = Scanner::new();
-        let first: Vec<_> = scanner
-            .scan(CLOUD.as_bytes(), &Limits::default())
-            .unwrap()
-            .items()
-            .map(|i| (i.entry, i.change, i.index, i.party.phone.map(str::to_owned)))
-            .collect();
-        let again: Vec<_> = scanner
-            .scan(CLOUD.as_bytes(), &Limits::default())
-            .unwrap()
-            .items()
-            .map(|i| (i.entry, i.change, i.index, i.party.phone.map(str::to_owned)))
-            .collect();
+        let mut run = || -> Vec<_> {
+            scanner
+                .scan(CLOUD.as_bytes(), &Limits::default())
+                .unwrap()
+                .items()
+                .map(|i| (i.entry, i.change, i.index, i.party.phone.map(str::to_owned)))
+                .collect()
+        };
+        let first = run();
+        let again = run();
         assert_eq!(first, again);
         assert_eq!(first.len(), 2);
         assert_eq!(first[1].2, 1);
