@@ -22,6 +22,7 @@ pub mod cli;
 pub mod cluster;
 pub mod corpus;
 pub mod generate;
+pub mod graph;
 pub mod numbers;
 pub mod record;
 pub mod retry;
