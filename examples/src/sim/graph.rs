@@ -156,14 +156,16 @@ impl GraphStandIn {
         );
     }
 
-    /// Serves `bytes` of type `mime_type` as media `id`, without a checksum in the metadata.
-    pub fn add_media(&self, id: &str, bytes: Vec<u8>, mime_type: &str) {
+    /// Serves `bytes` of type `mime_type` as media `id`, the metadata giving `sha_hex` when
+    /// there is one.
+    pub fn add_media(&self, id: &str, bytes: Vec<u8>, mime_type: &str, sha_hex: Option<String>) {
         self.insert(
             id,
             StandFile {
                 bytes,
+                sha256: sha_hex,
                 mime_type: Some(mime_type.into()),
-                ..StandFile::default()
+                url: None,
             },
         );
     }
