@@ -278,15 +278,15 @@ async fn wait_for_archive(stack: &Stack, problems: &mut Vec<String>) -> Duration
     }
 }
 
-/// The archive log of one node, printed and checked; returns the leaf and the manifest's
-/// position of a media record an inclusion proof can be asked for.
+/// The archive log of one node, printed and checked; returns the position in `media` of a
+/// stored media record an inclusion proof can be asked for.
 async fn print_region(
     out: &mut dyn Write,
     node: &RunningNode,
     found: &mut Findings,
     media: &mut [Media],
     templates: &mut usize,
-) -> io::Result<Option<(u64, usize)>> {
+) -> io::Result<Option<usize>> {
     let leaves = match node.state.store.records_before(i64::MAX, 1000).await {
         Ok(l) => l,
         Err(_) => {
@@ -336,7 +336,7 @@ async fn print_region(
                     ));
                 }
                 if provable.is_none() && !record.object_key.is_empty() {
-                    provable = Some((u64::try_from(leaf.idx).unwrap_or(0), i));
+                    provable = Some(i);
                 }
                 (
                     m.manifest.file.clone(),
@@ -550,7 +550,7 @@ pub async fn run(out: &mut dyn Write, stack: &Stack) -> io::Result<Findings> {
     writeln!(
         out,
         "archive: the nodes' workers fetched the media from the Graph API stand-in, hashed and \
-         checked them, and appended their records to each region's log ({} after the last POST)",
+         checked them, and appended their records to each region's log (waited {} for them)",
         millis(waited)
     )?;
     // The proof shown is of a media record in the largest log: its path has hashes to show.
@@ -558,7 +558,7 @@ pub async fn run(out: &mut dyn Write, stack: &Stack) -> io::Result<Findings> {
     for (n, node) in stack.nodes.iter().enumerate() {
         let candidate = print_region(out, node, &mut found, &mut media, &mut templates).await?;
         let size = node.state.store.leaf_hashes().await.map_or(0, |h| h.len());
-        if let Some((_, m)) = candidate
+        if let Some(m) = candidate
             && provable.is_none_or(|(best, _, _)| size > best)
         {
             provable = Some((size, n, m));
