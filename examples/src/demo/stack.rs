@@ -155,8 +155,8 @@ fn node_toml(region: &str, dir: &Path, s: &Secrets, graph: &str) -> Result<Strin
     Ok(format!(
         "listen = \"127.0.0.1:0\"\n\
          region = \"{region}\"\n\
-         database = \"sqlite://{db}\"\n\
-         archive = \"file://{archive}\"\n\
+         database = 'sqlite://{db}'\n\
+         archive = 'file://{archive}'\n\
          admin_token = \"{admin}\"\n\
          \n[keys]\nitem_secret = \"{item}\"\npseudonym = \"{pseudonym}\"\npseudonym_id = \"k1\"\nlog_signing = \"{log}\"\n\
          \n[meta]\napp_secret = \"{app}\"\n\

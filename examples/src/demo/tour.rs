@@ -201,7 +201,8 @@ async fn send_samples(
             let region = routed.region().as_str();
             let id = routed.id();
             let kind = routed.kind().as_str();
-            if kind == "account" {
+            // A template status update: its snapshot is archived in its region.
+            if kind == "account" && body.windows(18).any(|w| w == b"\"message_template_") {
                 templates += 1;
             }
             for m in media.iter_mut() {
