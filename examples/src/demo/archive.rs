@@ -13,58 +13,13 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+use crate::samples::{MEDIA as MEDIA_SAMPLES, MediaManifest as Manifest};
 use archive_hash::merkle::{verify_consistency, verify_inclusion};
 use archive_hash::{
     ArchiveKey, ArchiveRecord, ExpectedChecksum, Hasher, MerkleLog, Recipient, RegionPrefix,
     RetentionClass, RetentionRules, TemplateSnapshot, UnixSeconds,
 };
 use pii_mask::PseudonymKey;
-use serde::Deserialize;
-
-/// One bundled media sample: its manifest and its bytes.
-#[derive(Debug, Clone, Copy)]
-pub struct MediaSample {
-    /// The manifest file name under `examples/samples/media/`.
-    pub manifest_name: &'static str,
-    /// The manifest JSON.
-    pub manifest: &'static [u8],
-    /// The media bytes as downloaded.
-    pub media: &'static [u8],
-}
-
-macro_rules! media {
-    ($stem:literal, $file:literal) => {
-        MediaSample {
-            manifest_name: concat!($stem, ".manifest.json"),
-            manifest: include_bytes!(concat!("../../samples/media/", $stem, ".manifest.json")),
-            media: include_bytes!(concat!("../../samples/media/", $file)),
-        }
-    };
-}
-
-/// The bundled media samples, in demo order: a match (base64), a match (hex, with a template
-/// snapshot), a deliberate mismatch and an unverifiable placeholder.
-pub const MEDIA_SAMPLES: &[MediaSample] = &[
-    media!("delivery-photo", "delivery-photo.png"),
-    media!("invoice-48213", "invoice-48213.pdf"),
-    media!("voice-note", "voice-note.ogg"),
-    media!("sticker", "sticker.webp"),
-];
-
-/// The fields of a sample manifest the demo uses.
-#[derive(Debug, Deserialize)]
-struct Manifest {
-    file: String,
-    message_id: String,
-    timestamp: String,
-    mime_type: String,
-    sha256: Option<String>,
-    sha256_form: String,
-    size: u64,
-    recipient_pseudonym: String,
-    region: String,
-    template: Option<serde_json::Value>,
-}
 
 /// The demo's pseudonym key. A deployment reads its own secret from its configuration and
 /// uses the same key as the masker of its webhooks, so ids match.
@@ -90,7 +45,8 @@ pub fn run(out: &mut dyn Write) -> io::Result<()> {
     let mut log = MerkleLog::new();
     let mut records = Vec::new();
     for (n, sample) in MEDIA_SAMPLES.iter().enumerate() {
-        let m: Manifest = serde_json::from_slice(sample.manifest)
+        let m: Manifest = sample
+            .manifest()
             .map_err(|e| invalid(format_args!("{}: {e}", sample.manifest_name)))?;
         writeln!(out)?;
         writeln!(
@@ -276,7 +232,7 @@ mod tests {
         run(&mut buf).unwrap();
         let text = String::from_utf8(buf).unwrap();
         for sample in MEDIA_SAMPLES {
-            let m: Manifest = serde_json::from_slice(sample.manifest).unwrap();
+            let m: Manifest = sample.manifest().unwrap();
             assert!(archive_hash::is_raw_message_id(&m.message_id));
             let body = m.message_id.trim_start_matches("wamid.");
             assert!(!text.contains(body), "{}", sample.manifest_name);

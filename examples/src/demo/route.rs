@@ -33,15 +33,7 @@ pub fn run(
         "item", "party", "identity (masked)", "country", "basis"
     )?;
     for (item, routed) in webhook.items().zip(decision.items()) {
-        let identity = match (item.party.phone, item.party.user_id, item.party.lid) {
-            (Some(phone), _, _) => format!("phone {}", crate::demo::mask_phone(phone)),
-            (None, Some(uid), _) => format!("user id {}", crate::demo::mask_tail(uid)),
-            (None, None, Some(_)) => "lid (no phone)".to_owned(),
-            (None, None, None) => match item.party.business {
-                Some(_) => "business".to_owned(),
-                None => "-".to_owned(),
-            },
-        };
+        let identity = crate::demo::masked_identity(&item.party);
         writeln!(
             out,
             "  {:<16} {:<12} {:<22} {:<8} {:<9} {}",

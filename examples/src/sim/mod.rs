@@ -11,6 +11,8 @@
 //!   exponential backoff and jitter ([`RetryPolicy`]), delivers some bodies twice on purpose,
 //!   and writes one [`PostRecord`] per POST, whose items carry the country and region
 //!   `residency-core`'s router gives on the same bytes ([`Expectation`]);
+//! - [`graph::GraphStandIn`] stands in for the Graph API's media endpoints on loopback, so a
+//!   regional node's archive worker can download media (the demo and the node tests);
 //! - [`check()`](check::check) compares what the regional nodes list at `GET /admin/items`
 //!   with the record: every item stored once, unmasked, at home, and nowhere else unmasked.
 //!
@@ -22,6 +24,7 @@ pub mod cli;
 pub mod cluster;
 pub mod corpus;
 pub mod generate;
+pub mod graph;
 pub mod numbers;
 pub mod record;
 pub mod retry;

@@ -3,6 +3,7 @@
 
 mod archive;
 mod country;
+mod demo;
 mod pii;
 mod route;
 mod sim;

@@ -326,7 +326,7 @@ async fn masked_copies_are_stored_flagged_and_hold_no_identity() {
 }
 
 async fn cloud_media_case(backend: &Backend) {
-    let graph = Graph::start().await;
+    let graph = Graph::start(GRAPH_TOKEN).await.unwrap();
     let photo = b"\x89PNG\r\n\x1a\n a photo of a parcel".to_vec();
     graph.add(
         "1003383421387256",
@@ -390,7 +390,7 @@ async fn cloud_media_is_fetched_hashed_verified_and_archived_with_a_proof() {
 
 #[tokio::test]
 async fn a_checksum_mismatch_is_recorded_and_never_archived_as_good() {
-    let graph = Graph::start().await;
+    let graph = Graph::start(GRAPH_TOKEN).await.unwrap();
     let bytes = b"the bytes the CDN serves".to_vec();
     graph.add("777", bytes.clone(), Some(Sha256::digest(&bytes).to_hex()));
     let node = Node::start(Opts::eu().media(&graph)).await;
@@ -444,7 +444,7 @@ async fn a_checksum_mismatch_is_recorded_and_never_archived_as_good() {
 
 #[tokio::test]
 async fn wasender_media_is_decrypted_and_verified() {
-    let graph = Graph::start().await;
+    let graph = Graph::start(GRAPH_TOKEN).await.unwrap();
     let plain = b"\xff\xd8\xff\xe0 a jpeg of a receipt, long enough for two blocks".to_vec();
     let media_key = [42u8; 32];
     let encrypted = whatsapp_encrypt(&media_key, b"WhatsApp Image Keys", &plain);
@@ -507,7 +507,7 @@ async fn wasender_media_is_decrypted_and_verified() {
 
 #[tokio::test]
 async fn retention_deletes_on_schedule_and_honours_a_legal_hold() {
-    let graph = Graph::start().await;
+    let graph = Graph::start(GRAPH_TOKEN).await.unwrap();
     let a = b"media of the person not on hold".to_vec();
     let b = b"media of the person on hold".to_vec();
     graph.add("501", a.clone(), None);
@@ -587,7 +587,7 @@ async fn retention_deletes_on_schedule_and_honours_a_legal_hold() {
 }
 
 async fn subject_case(backend: &Backend) {
-    let graph = Graph::start().await;
+    let graph = Graph::start(GRAPH_TOKEN).await.unwrap();
     let photo = b"a photo the person sent".to_vec();
     graph.add("601", photo.clone(), None);
     let node = Node::start(
@@ -877,7 +877,7 @@ async fn dead_letters_are_kept_in_region_and_replayed() {
 #[tokio::test]
 async fn the_archive_runs_on_s3_and_the_tasks_run_embedded() {
     let s3 = S3Server::start().await;
-    let graph = Graph::start().await;
+    let graph = Graph::start(GRAPH_TOKEN).await.unwrap();
     let photo = b"a photo stored in S3".to_vec();
     graph.add("901", photo.clone(), Some(Sha256::digest(&photo).to_hex()));
     let node = Node::start(Opts::eu().media(&graph).s3(&s3)).await;

@@ -2,17 +2,10 @@
 //! stand-in, an in-process S3 server, PostgreSQL databases made and dropped per run, and
 //! request helpers signing as Meta, WASender or the edge would.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use examples::node::config::Settings;
@@ -485,111 +478,8 @@ impl Node {
     }
 }
 
-/// A stand-in file: its bytes, the hex sha256 the metadata gives, a download URL to give
-/// instead of the stand-in's own.
-type StandFile = (Vec<u8>, Option<String>, Option<String>);
-
-#[derive(Clone)]
-struct Stand {
-    files: Arc<Mutex<HashMap<String, StandFile>>>,
-    token_seen: Arc<AtomicBool>,
-    base: Arc<Mutex<String>>,
-}
-
-/// A local stand-in for the Graph API and the CDN behind it.
-pub(crate) struct Graph {
-    stand: Stand,
-    addr: SocketAddr,
-    task: JoinHandle<()>,
-}
-
-async fn graph_meta(
-    State(s): State<Stand>,
-    UrlPath(id): UrlPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    if headers.get("authorization").and_then(|v| v.to_str().ok())
-        != Some(&format!("Bearer {GRAPH_TOKEN}"))
-    {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    s.token_seen.store(true, Ordering::SeqCst);
-    let files = s.files.lock().unwrap();
-    let Some((_, sha, redirect)) = files.get(&id) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let base = s.base.lock().unwrap().clone();
-    let url = redirect.clone().unwrap_or(format!("{base}/files/{id}"));
-    let mut doc = serde_json::json!({"messaging_product":"whatsapp","url":url,"mime_type":"image/png","id":id});
-    if let Some(sha) = sha {
-        doc["sha256"] = sha.clone().into();
-    }
-    axum::Json(doc).into_response()
-}
-
-async fn graph_file(State(s): State<Stand>, UrlPath(id): UrlPath<String>) -> Response {
-    match s.files.lock().unwrap().get(&id) {
-        Some((bytes, _, _)) => bytes.clone().into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
-}
-
-impl Graph {
-    pub(crate) async fn start() -> Self {
-        let stand = Stand {
-            files: Arc::default(),
-            token_seen: Arc::default(),
-            base: Arc::default(),
-        };
-        let app = axum::Router::new()
-            .route("/v24.0/{id}", get(graph_meta))
-            .route("/files/{id}", get(graph_file))
-            .with_state(stand.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        *stand.base.lock().unwrap() = format!("http://{addr}");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { stand, addr, task }
-    }
-
-    pub(crate) fn base(&self) -> String {
-        format!("http://{}/v24.0", self.addr)
-    }
-
-    pub(crate) fn add(&self, id: &str, bytes: Vec<u8>, sha_hex: Option<String>) {
-        self.stand
-            .files
-            .lock()
-            .unwrap()
-            .insert(id.into(), (bytes, sha_hex, None));
-    }
-
-    pub(crate) fn add_redirect(&self, id: &str, url: &str) {
-        self.stand
-            .files
-            .lock()
-            .unwrap()
-            .insert(id.into(), (Vec::new(), None, Some(url.into())));
-    }
-
-    pub(crate) fn add_file(&self, name: &str, bytes: Vec<u8>) {
-        self.add(name, bytes, None);
-    }
-
-    pub(crate) fn file_url(&self, name: &str) -> String {
-        format!("http://{}/files/{name}", self.addr)
-    }
-
-    pub(crate) fn saw_token(&self) -> bool {
-        self.stand.token_seen.load(Ordering::SeqCst)
-    }
-
-    pub(crate) fn stop(self) {
-        self.task.abort();
-    }
-}
+/// The Graph API stand-in (shared with the demo): `Graph::start(GRAPH_TOKEN)`.
+pub(crate) use examples::sim::graph::GraphStandIn as Graph;
 
 const S3_ACCESS: &str = "AKIANODETEST";
 const S3_SECRET: &str = "node-test-s3-secret-key";
