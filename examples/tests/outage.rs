@@ -192,6 +192,30 @@ async fn outage_run(database: Database, seed: u64) {
         report.is_clean(),
         "see the violations above (logs in the cluster folder)"
     );
+    let figures = cluster.figures().await;
+    eprintln!(
+        "outage figures ({}): {} POSTs ({} deliberate redeliveries), {} items sent, {} distinct \
+         countable items, {} stored ({} masked copies), {} duplicates absorbed, {} failovers, \
+         {} answered 503 by the edge ({} tries seen 503 by the provider, {} without an answer), \
+         {} processes SIGKILLed, {:.1} s",
+        match database {
+            Database::Sqlite => "SQLite",
+            Database::Postgres { .. } => "PostgreSQL",
+        },
+        summary.posts,
+        summary.duplicates,
+        summary.items,
+        report.countable,
+        figures.stored,
+        figures.stored_masked,
+        figures.duplicates_absorbed,
+        figures.failovers,
+        figures.answered_503,
+        summary.answered_503,
+        summary.no_answer,
+        figures.kills,
+        started.elapsed().as_secs_f64(),
+    );
     let dead = cluster.dead_letters().await.expect("metrics");
     assert!(
         dead.iter().all(|(_, _, v)| *v == 0.0),

@@ -975,3 +975,24 @@ async fn an_item_redelivered_after_its_key_was_forgotten_is_not_stored_twice() {
     assert_eq!(node.listing().await.len(), 1);
     node.stop().await;
 }
+
+/// The nodes of a region share its database and start together: on a fresh SQLite file
+/// their migrations race (sqlx takes no lock on SQLite), and the loser used to exit with
+/// "table already exists" or "database is locked". Every opener must come up.
+#[tokio::test]
+async fn nodes_sharing_a_fresh_sqlite_database_all_start() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/data/eu.db", dir.path().display());
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { examples::node::store::open(&url).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            let opened = open.await.unwrap();
+            assert!(opened.is_ok(), "round {round}: {opened:?}");
+        }
+    }
+}

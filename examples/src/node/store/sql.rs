@@ -723,9 +723,29 @@ sql_store!(
      RETURNING id, item, task, attempts"
 );
 
+/// Runs the SQLite migrations, retrying while another process sharing the file migrates
+/// it. sqlx takes no lock on SQLite: nodes of a region starting together on a fresh file
+/// each see no migration applied, and all but one fail ("table items already exists", or
+/// "database is locked"). Each try is one transaction, rolled back when it fails, so a retry
+/// finds the winner's migration applied (its checksum checked) and goes on.
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
+    const TRIES: u32 = 50;
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        match migrator(SQLITE_INIT).run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(e @ sqlx::migrate::MigrateError::VersionMismatch(_)) => return Err(e.into()),
+            Err(e) if tried >= TRIES => return Err(e.into()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50 + 20 * u64::from(tried))).await,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating it if needed) the SQLite database at `url` (`sqlite://PATH`), in WAL
-    /// mode with a busy timeout, and runs the migrations.
+    /// mode with a busy timeout, and runs the migrations (once, when several processes
+    /// open a fresh file together).
     ///
     /// # Errors
     /// The driver's and the migrations' errors.
@@ -748,7 +768,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::db("open sqlite"))?;
-        migrator(SQLITE_INIT).run(&pool).await?;
+        migrate_sqlite(&pool).await?;
         Ok(Self {
             pool,
             log: Mutex::new(None),
