@@ -996,3 +996,55 @@ async fn nodes_sharing_a_fresh_sqlite_database_all_start() {
         }
     }
 }
+
+/// A request whose client goes away (the edge's deadline passed) still finishes: its items
+/// are committed, or its reservations released. It used to be dropped at the disconnect,
+/// between reserving its keys and committing them, leaving them reserved for the whole
+/// lease (30 s): every redelivery in that time was answered 503 "busy", and under load the
+/// redeliveries were cut off the same way, so an item could stay unstored for minutes.
+#[tokio::test]
+async fn an_ingest_the_client_gave_up_on_still_commits() {
+    use sqlx::Connection as _;
+    let node = Node::start(Opts::eu()).await;
+    // Hold SQLite's write lock: the ingest waits inside the store (its busy timeout).
+    let db = format!(
+        "sqlite://{}",
+        node.config_path().with_file_name("node.db").display()
+    );
+    let mut lock = sqlx::SqliteConnection::connect(&db).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(node.url("/ingest"))
+        .header(
+            HUB_SIGNATURE_HEADER,
+            residency_core::auth::sign_hub_signature(&secret(APP_SECRET), DE_TEXT),
+        )
+        .body(DE_TEXT.to_vec())
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client gave up: {gave_up:?}");
+    // Let the node notice the disconnect while the ingest still waits.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while node.listing().await.is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        node.listing().await.len(),
+        1,
+        "the abandoned ingest committed"
+    );
+    // The provider's retry is a duplicate at once, not 503 for the lease.
+    let r = post_hub(&client(), &node.url("/ingest"), DE_TEXT).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "{\"stored\":0,\"duplicates\":1}\n");
+    node.stop().await;
+}
