@@ -33,6 +33,9 @@ fn migrator(sql: &'static str) -> Migrator {
     )])
 }
 
+/// Keys looked up per statement by `committed` (well under SQLite's 32,766 parameters).
+const COMMITTED_CHUNK: usize = 500;
+
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -148,6 +151,43 @@ macro_rules! sql_store {
                     .await
                     .map(|_| ())
                     .map_err(StoreError::db("ping"))
+            }
+
+            async fn committed(
+                &self,
+                keys: &[ItemKey],
+            ) -> Result<std::collections::HashSet<ItemKey>, StoreError> {
+                let mut out = std::collections::HashSet::new();
+                for chunk in keys.chunks(COMMITTED_CHUNK) {
+                    // Placeholders only: the keys are bound.
+                    let mut q = String::from(
+                        "SELECT key FROM dedupe WHERE state = 'committed' AND key IN (",
+                    );
+                    for i in 1..=chunk.len() {
+                        if i > 1 {
+                            q.push_str(", ");
+                        }
+                        q.push('$');
+                        q.push_str(&i.to_string());
+                    }
+                    q.push(')');
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+                    for k in chunk {
+                        query = query.bind(k.as_bytes().to_vec());
+                    }
+                    let rows = query
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(StoreError::db("committed keys"))?;
+                    for row in rows {
+                        let bytes: Vec<u8> =
+                            row.try_get("key").map_err(StoreError::db("committed keys"))?;
+                        if let Ok(b) = <[u8; 16]>::try_from(bytes.as_slice()) {
+                            out.insert(ItemKey::from_bytes(b));
+                        }
+                    }
+                }
+                Ok(out)
             }
 
             async fn reserve(
