@@ -219,12 +219,13 @@ done
 echo "| load-sink (upstream, whole run) | - | - | - | - | $(echo "$(peak_rss_kb "$SINK_PID") / 1024" | bc -l | xargs printf '%.1f') MiB | - | - | - | - |"
 
 if [ $HAVE_EDGE = 1 ]; then
-  # The edge at about half its peak on single messages: enough connections that each waits
-  # about 10 ms between requests (wrk's delay is in whole milliseconds).
+  # The edge at about half its peak on single messages: the same connections, each waiting
+  # a fixed delay before each request (wrk's delay is in whole milliseconds, so the rate is
+  # about connections / (delay + latency); the row reports what it reached). Many connections
+  # with long delays instead fire in bursts and measure the bursts.
   half=$(echo "${RPS[edge-router.single]} / 2" | bc)
   if [ "${half:-0}" -gt 0 ]; then
-    conns=$(( (half + 99) / 100 ))
-    [ "$conns" -lt "$CONNECTIONS" ] && conns=$CONNECTIONS
+    conns=$CONNECTIONS
     pause=$(( conns * 1000 / half ))
     [ "$pause" -lt 1 ] && pause=1
     WRK_EXTRA="-c$conns" WRK_DELAY=$pause \
