@@ -11,7 +11,8 @@
 //!
 //! The checks, from each region's `GET /admin/items` and the simulator's record: every POST
 //! acknowledged, every item stored exactly once unmasked in its own region, no item of a
-//! region unmasked in another, masked copies with their full copy at home and no raw id, and
+//! region unmasked in another, masked copies (LATAM fails over to US) with their full copy at
+//! home and no raw id, and
 //! no dead letter left after `regional-node replay`.
 
 use std::path::PathBuf;
@@ -113,13 +114,8 @@ async fn outage_run(database: Database, seed: u64) {
         None
     };
     let started = Instant::now();
-    // RESIDENCY_OUTAGE_FAILOVER=1: LATAM fails over to US with masked copies (fails today:
-    // WASender events keep their raw message id in the masked copies).
-    let failovers = if std::env::var("RESIDENCY_OUTAGE_FAILOVER").is_ok_and(|v| v == "1") {
-        FAILOVERS
-    } else {
-        &[]
-    };
+    // LATAM fails over to US with masked copies while its one node is down.
+    let failovers = FAILOVERS;
     let mut cluster =
         Cluster::with_failovers(&binaries(), &database, seed, failovers).expect("a cluster folder");
     cluster

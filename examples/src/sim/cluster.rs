@@ -80,8 +80,8 @@ pub const FAILOVER_KEY_ID: &str = "fk1";
 
 /// Failover regions for [`Cluster::with_failovers`], (home, failover): while LATAM's one node
 /// is down its items go to US as masked copies, so the outage exercises masked copies and
-/// their checks. Off in the outage test for now: WASender `event` items reach US masked
-/// copies with their raw message id (`raw_id_in_masked_copy`; see the README's Load section).
+/// their checks (WASender's random message ids stay in masked copies, as pii-mask's strip
+/// mode keeps them).
 pub const FAILOVERS: &[(&str, &str)] = &[("LATAM", "US")];
 
 impl Secrets {
