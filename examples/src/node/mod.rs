@@ -201,7 +201,30 @@ pub fn app(state: NodeState) -> Router {
         .with_state(state)
 }
 
+/// Runs one ingest to its end in a task of its own, so a client that goes away (an edge
+/// whose deadline passed) or the request timeout does not drop it between reserving its
+/// keys and committing them: the items are committed, or the reservations released, and
+/// the provider's retry finds them stored instead of reserved for the whole lease.
 async fn ingest_any(
+    state: &NodeState,
+    endpoint: Endpoint,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    let task = {
+        let (state, headers) = (state.clone(), headers.clone());
+        tokio::spawn(async move { ingest_to_end(&state, endpoint, &headers, body).await })
+    };
+    task.await.unwrap_or_else(|_| {
+        AppError::Unavailable {
+            retry_after: 1,
+            what: "the ingest task failed",
+        }
+        .into_response()
+    })
+}
+
+async fn ingest_to_end(
     state: &NodeState,
     endpoint: Endpoint,
     headers: &HeaderMap,

@@ -64,7 +64,25 @@ pub struct Secrets {
     pub edge_key_hex: String,
     /// The nodes' admin token.
     pub admin_token: String,
+    /// The regions' idempotency key secret, 64 hex digits (`[keys] item_secret`).
+    pub item_secret_hex: String,
+    /// The regions' pseudonym key, 64 hex digits (`[keys] pseudonym`).
+    pub pseudonym_hex: String,
+    /// The Ed25519 seed signing the archive logs' tree heads, 64 hex digits.
+    pub log_signing_hex: String,
+    /// The edge's masked-copy pseudonym key (`[failover] key`), 64 hex digits; its id is
+    /// [`FAILOVER_KEY_ID`].
+    pub failover_key_hex: String,
 }
+
+/// The id of the masked copies' pseudonym key.
+pub const FAILOVER_KEY_ID: &str = "fk1";
+
+/// Failover regions for [`Cluster::with_failovers`], (home, failover): while LATAM's one node
+/// is down its items go to US as masked copies, so the outage exercises masked copies and
+/// their checks (WASender's random message ids stay in masked copies, as pii-mask's strip
+/// mode keeps them).
+pub const FAILOVERS: &[(&str, &str)] = &[("LATAM", "US")];
 
 impl Secrets {
     /// Secrets drawn from `seed` (test secrets: deterministic so a failing run can be
@@ -83,6 +101,10 @@ impl Secrets {
             edge_key_id: "k1".into(),
             edge_key_hex: hex(64),
             admin_token: hex(32),
+            item_secret_hex: hex(64),
+            pseudonym_hex: hex(64),
+            log_signing_hex: hex(64),
+            failover_key_hex: hex(64),
         }
     }
 }
@@ -149,6 +171,18 @@ impl Service {
         Ok(())
     }
 
+    /// The last `n` lines of the current log (the folder goes away with the cluster, so
+    /// errors carry them).
+    pub fn log_tail(&self, n: usize) -> String {
+        let log = self
+            .dir
+            .join("logs")
+            .join(format!("{}.{}.log", self.name, self.starts));
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join(" | ")
+    }
+
     /// SIGKILL, then waits for the process to be gone.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -192,9 +226,9 @@ impl Service {
         loop {
             if !self.is_running() {
                 return Err(SimError::Http(format!(
-                    "{} is not running (see its log under {})",
+                    "{} is not running; its log ends: {}",
                     self.name,
-                    self.dir.join("logs").display()
+                    self.log_tail(3)
                 )));
             }
             let ok = client
@@ -241,9 +275,19 @@ pub fn node_config(port: u16, region: &str, database_url: &str, secrets: &Secret
          database = \"{database_url}\"\n\
          archive = \"file://data/{lower}-archive\"\n\
          admin_token = \"{}\"\n\
+         \n[keys]\nitem_secret = \"{}\"\npseudonym = \"{}\"\npseudonym_id = \"k1\"\n\
+         log_signing = \"{}\"\n\
          \n[meta]\napp_secret = \"{}\"\n\
+         \n[wasender]\nsecret = \"{}\"\n\
          \n[edge_keys]\n{} = \"{}\"\n",
-        secrets.admin_token, secrets.app_secret, secrets.edge_key_id, secrets.edge_key_hex,
+        secrets.admin_token,
+        secrets.item_secret_hex,
+        secrets.pseudonym_hex,
+        secrets.log_signing_hex,
+        secrets.app_secret,
+        secrets.wasender_secret,
+        secrets.edge_key_id,
+        secrets.edge_key_hex,
     )
 }
 
@@ -252,6 +296,7 @@ pub fn node_config(port: u16, region: &str, database_url: &str, secrets: &Secret
 pub fn edge_config(
     port: u16,
     regions: &BTreeMap<String, Vec<String>>,
+    failovers: &[(&str, &str)],
     deadline_ms: u64,
     secrets: &Secrets,
 ) -> String {
@@ -260,12 +305,14 @@ pub fn edge_config(
          \n[meta]\napp_secret = \"{}\"\nverify_token = \"{}\"\n\
          \n[wasender]\nsecret = \"{}\"\n\
          \n[edge_key]\nid = \"{}\"\nsecret = \"{}\"\n\
+         \n[failover]\nkey = \"{}\"\nkey_id = \"{FAILOVER_KEY_ID}\"\n\
          \n[delivery]\ndeadline_ms = {deadline_ms}\n",
         secrets.app_secret,
         secrets.verify_token,
         secrets.wasender_secret,
         secrets.edge_key_id,
         secrets.edge_key_hex,
+        secrets.failover_key_hex,
     );
     for (region, endpoints) in regions {
         let list: Vec<String> = endpoints.iter().map(|e| format!("\"{e}\"")).collect();
@@ -274,6 +321,14 @@ pub fn edge_config(
             "\n[regions.{region}]\nendpoints = [{}]\n",
             list.join(", ")
         );
+        let failover: Vec<String> = failovers
+            .iter()
+            .filter(|(home, to)| home == region && regions.contains_key(*to))
+            .map(|(_, to)| format!("\"{to}\""))
+            .collect();
+        if !failover.is_empty() {
+            let _ = writeln!(s, "failover = [{}]", failover.join(", "));
+        }
     }
     s
 }
@@ -321,6 +376,10 @@ pub struct Cluster {
     pub secrets: Secrets,
     client: reqwest::Client,
     databases: Vec<(String, String)>,
+    /// Counters of processes killed so far (scraped just before each kill), by series.
+    tally: BTreeMap<String, f64>,
+    /// Kills made through [`Cluster::outage`].
+    kills: u64,
     // Last field: dropped after the processes, which hold files in it.
     dir: tempfile::TempDir,
 }
@@ -332,6 +391,19 @@ impl Cluster {
     /// # Errors
     /// [`SimError`] when the folder, a port, a database or the client cannot be had.
     pub fn new(bins: &Binaries, database: &Database, seed: u64) -> Result<Self, SimError> {
+        Self::with_failovers(bins, database, seed, &[])
+    }
+
+    /// As [`Cluster::new`], with the edge given these failover regions, (home, failover).
+    ///
+    /// # Errors
+    /// As [`Cluster::new`].
+    pub fn with_failovers(
+        bins: &Binaries,
+        database: &Database,
+        seed: u64,
+        failovers: &[(&str, &str)],
+    ) -> Result<Self, SimError> {
         let io = |e: std::io::Error| SimError::Io(e.kind().to_string());
         let dir = tempfile::Builder::new()
             .prefix("residency-outage-")
@@ -386,7 +458,11 @@ impl Cluster {
         }
         let port = free_port()?;
         let config = dir.path().join("edge.toml");
-        std::fs::write(&config, edge_config(port, &regions, 3000, &secrets)).map_err(io)?;
+        std::fs::write(
+            &config,
+            edge_config(port, &regions, failovers, 3000, &secrets),
+        )
+        .map_err(io)?;
         let edge = Service {
             name: "edge".into(),
             region: None,
@@ -407,6 +483,8 @@ impl Cluster {
             secrets,
             client,
             databases,
+            tally: BTreeMap::new(),
+            kills: 0,
             dir,
         })
     }
@@ -473,8 +551,14 @@ impl Cluster {
         timeout: Duration,
     ) -> Result<(), SimError> {
         for name in names {
+            // What the process counted so far, or its counters die with it (the few
+            // requests between this scrape and the kill go uncounted).
+            if let Some(text) = self.scrape(name).await {
+                add_counters(&mut self.tally, &text);
+            }
             if let Some(s) = self.service(name) {
                 s.kill();
+                self.kills += 1;
             }
         }
         tokio::time::sleep(down).await;
@@ -486,6 +570,60 @@ impl Cluster {
             }
         }
         Ok(())
+    }
+
+    /// `GET /metrics` of the service `name`, if it answers within a second.
+    async fn scrape(&mut self, name: &str) -> Option<String> {
+        let url = format!("{}/metrics", self.service(name)?.url());
+        let resp = self
+            .client
+            .get(url)
+            .timeout(Duration::from_secs(1))
+            .send()
+            .await
+            .ok()?;
+        resp.text().await.ok()
+    }
+
+    /// Every counter summed over every process the cluster ran: the tally of those killed,
+    /// plus what the running ones report now. Keys are series as Prometheus prints them
+    /// (`edge_failovers_total{home_region="EU",kind="endpoint"}`).
+    pub async fn counters(&mut self) -> BTreeMap<String, f64> {
+        let mut out = self.tally.clone();
+        let names: Vec<String> = std::iter::once(self.edge.name.clone())
+            .chain(self.nodes.iter().map(|n| n.name.clone()))
+            .collect();
+        for name in names {
+            if let Some(text) = self.scrape(&name).await {
+                add_counters(&mut out, &text);
+            }
+        }
+        out
+    }
+
+    /// The figures of a run, from [`Cluster::counters`].
+    pub async fn figures(&mut self) -> Figures {
+        let c = self.counters().await;
+        let sum = |metric: &str, label: &str| -> u64 {
+            let total: f64 = c
+                .iter()
+                .filter(|(k, _)| {
+                    k.split('{').next() == Some(metric) && (label.is_empty() || k.contains(label))
+                })
+                .map(|(_, v)| *v)
+                .sum();
+            // Counters are whole numbers.
+            total.max(0.0).round() as u64
+        };
+        Figures {
+            stored: sum("node_items_total", "outcome=\"stored\""),
+            stored_masked: sum("node_items_total", "outcome=\"stored\",masked=\"true\""),
+            duplicates_absorbed: sum("node_items_total", "outcome=\"duplicate\""),
+            failovers: sum("edge_failovers_total", ""),
+            answered_503: sum("edge_verdicts_total", "verdict=\"retry_later\""),
+            answered_200: sum("edge_verdicts_total", "verdict=\"ack\""),
+            kills: self.kills,
+        }
     }
 
     fn service(&mut self, name: &str) -> Option<&mut Service> {
@@ -599,6 +737,45 @@ impl Drop for Cluster {
     }
 }
 
+/// A run's figures, summed over every process (killed ones included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Figures {
+    /// Items the nodes committed (full and masked copies).
+    pub stored: u64,
+    /// Of which masked copies of another region's items.
+    pub stored_masked: u64,
+    /// Items the nodes received again and absorbed by their idempotency keys.
+    pub duplicates_absorbed: u64,
+    /// Region bodies the edge sent on to another endpoint after one failed.
+    pub failovers: u64,
+    /// POSTs the edge answered 503 (retry later).
+    pub answered_503: u64,
+    /// POSTs the edge answered 200.
+    pub answered_200: u64,
+    /// Processes SIGKILLed.
+    pub kills: u64,
+}
+
+/// Adds every counter series (`*_total`) of a Prometheus text to `into`.
+pub fn add_counters(into: &mut BTreeMap<String, f64>, metrics: &str) {
+    for line in metrics.lines().filter(|l| !l.starts_with('#')) {
+        let Some((series, value)) = line.rsplit_once(' ') else {
+            continue;
+        };
+        if !series
+            .split('{')
+            .next()
+            .unwrap_or(series)
+            .ends_with("_total")
+        {
+            continue;
+        }
+        if let Ok(v) = value.trim().parse::<f64>() {
+            *into.entry(series.to_owned()).or_insert(0.0) += v;
+        }
+    }
+}
+
 /// Runs a command to its end, at most `timeout` (then kills it); returns whether it exited
 /// 0 and its stderr.
 fn run_bounded(cmd: &mut Command, timeout: Duration) -> Result<(bool, String), SimError> {
@@ -664,6 +841,8 @@ mod tests {
         assert_eq!(node["listen"].as_str(), Some("127.0.0.1:9001"));
         assert_eq!(node["archive"].as_str(), Some("file://data/eu-archive"));
         assert_eq!(node["edge_keys"]["k1"].as_str().map(str::len), Some(64));
+        assert_eq!(node["keys"]["item_secret"].as_str().map(str::len), Some(64));
+        assert_eq!(node["keys"]["log_signing"].as_str().map(str::len), Some(64));
         let mut regions = BTreeMap::new();
         regions.insert(
             "EU".to_owned(),
@@ -676,7 +855,9 @@ mod tests {
             "US".to_owned(),
             vec!["http://127.0.0.1:3/ingest".to_owned()],
         );
-        let edge: toml::Table = edge_config(8080, &regions, 3000, &secrets).parse().unwrap();
+        let edge: toml::Table = edge_config(8080, &regions, FAILOVERS, 3000, &secrets)
+            .parse()
+            .unwrap();
         assert_eq!(
             edge["regions"]["EU"]["endpoints"].as_array().map(Vec::len),
             Some(2)
@@ -692,6 +873,39 @@ mod tests {
         );
     }
 
+    /// The generated configs are the ones the services accept (the harness once wrote a node
+    /// config without `[keys]`, which every node refused at start).
+    #[test]
+    fn generated_configs_pass_the_services_validation() {
+        let secrets = Secrets::from_seed(7);
+        let dir = tempfile::tempdir().unwrap();
+        let node = dir.path().join("eu-1.toml");
+        std::fs::write(
+            &node,
+            node_config(9001, "EU", "sqlite://data/eu.db", &secrets),
+        )
+        .unwrap();
+        crate::node::config::Settings::load(Some(&node), std::iter::empty())
+            .expect("the node accepts its generated config");
+        let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (i, &(_, region)) in NODES.iter().enumerate() {
+            regions
+                .entry(region.to_owned())
+                .or_default()
+                .push(format!("http://127.0.0.1:{}/ingest", 9001 + i));
+        }
+        let edge = dir.path().join("edge.toml");
+        std::fs::write(
+            &edge,
+            edge_config(8080, &regions, FAILOVERS, 3000, &secrets),
+        )
+        .unwrap();
+        crate::edge::config::EdgeConfig::load(Some(&edge), std::iter::empty())
+            .expect("the edge's config parses")
+            .validate()
+            .expect("the edge accepts its generated config");
+    }
+
     #[test]
     fn database_urls_keep_the_server_and_change_the_name() {
         assert_eq!(
@@ -702,6 +916,21 @@ mod tests {
         assert_eq!(
             database_url("postgres://h/db?sslmode=disable", "x"),
             "postgres://h/x?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn counters_add_up_over_processes() {
+        let mut tally = BTreeMap::new();
+        let a = "# TYPE edge_failovers counter\nedge_failovers_total{home_region=\"EU\",kind=\"endpoint\"} 3\nedge_endpoint_up{endpoint=\"x\"} 1\n# EOF\n";
+        add_counters(&mut tally, a);
+        add_counters(&mut tally, a);
+        assert_eq!(
+            tally,
+            BTreeMap::from([(
+                "edge_failovers_total{home_region=\"EU\",kind=\"endpoint\"}".to_owned(),
+                6.0
+            )])
         );
     }
 

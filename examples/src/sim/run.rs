@@ -10,6 +10,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -111,6 +112,10 @@ pub struct Summary {
     pub gave_up: u64,
     /// POSTs whose last answer differs from what a correct edge answers.
     pub unexpected: u64,
+    /// Tries the edge answered 503 (a region body not accepted in time: retry later).
+    pub answered_503: u64,
+    /// Tries that got no answer at all (the edge down, or a timeout).
+    pub no_answer: u64,
     /// Milliseconds from the first POST to the last answer.
     pub elapsed_ms: u64,
 }
@@ -249,6 +254,8 @@ pub async fn run_until(
         ),
         seed: options.seed,
         stop_retrying: stop_retrying.subscribe(),
+        answered_503: AtomicU64::new(0),
+        no_answer: AtomicU64::new(0),
     });
     let pending = Arc::new(Semaphore::new(options.max_pending.max(1)));
     let (tx, mut rx) = mpsc::unbounded_channel::<PostRecord>();
@@ -355,6 +362,8 @@ pub async fn run_until(
     if let Some(w) = writer.as_mut() {
         w.flush().map_err(|e| SimError::Io(e.kind().to_string()))?;
     }
+    summary.answered_503 = shared.answered_503.load(Ordering::Relaxed);
+    summary.no_answer = shared.no_answer.load(Ordering::Relaxed);
     summary.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     Ok(summary)
 }
@@ -370,6 +379,10 @@ struct Shared {
     seed: u64,
     /// Turns true when the drain time is over: no more retries.
     stop_retrying: watch::Receiver<bool>,
+    /// Tries answered 503, over the run.
+    answered_503: AtomicU64,
+    /// Tries without an answer, over the run.
+    no_answer: AtomicU64,
 }
 
 impl Shared {
@@ -408,6 +421,11 @@ impl Shared {
             status = match answer {
                 Answer::Status(code) => Some(code),
                 Answer::NoAnswer => None,
+            };
+            match status {
+                Some(503) => self.answered_503.fetch_add(1, Ordering::Relaxed),
+                None => self.no_answer.fetch_add(1, Ordering::Relaxed),
+                Some(_) => 0,
             };
             if self.retry.is_last(attempts, answer) || *self.stop_retrying.borrow() {
                 break;

@@ -975,3 +975,127 @@ async fn an_item_redelivered_after_its_key_was_forgotten_is_not_stored_twice() {
     assert_eq!(node.listing().await.len(), 1);
     node.stop().await;
 }
+
+/// The nodes of a region share its database and start together: on a fresh SQLite file
+/// their migrations race (sqlx takes no lock on SQLite), and the loser used to exit with
+/// "table already exists" or "database is locked". Every opener must come up.
+#[tokio::test]
+async fn nodes_sharing_a_fresh_sqlite_database_all_start() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/data/eu.db", dir.path().display());
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { examples::node::store::open(&url).await.map(|_| ()) })
+            })
+            .collect();
+        for open in opens {
+            let opened = open.await.unwrap();
+            assert!(opened.is_ok(), "round {round}: {opened:?}");
+        }
+    }
+}
+
+/// A request whose client goes away (the edge's deadline passed) still finishes: its items
+/// are committed, or its reservations released. It used to be dropped at the disconnect,
+/// between reserving its keys and committing them, leaving them reserved for the whole
+/// lease (30 s): every redelivery in that time was answered 503 "busy", and under load the
+/// redeliveries were cut off the same way, so an item could stay unstored for minutes.
+#[tokio::test]
+async fn an_ingest_the_client_gave_up_on_still_commits() {
+    use sqlx::Connection as _;
+    let node = Node::start(Opts::eu()).await;
+    // Hold SQLite's write lock: the ingest waits inside the store (its busy timeout).
+    let db = format!(
+        "sqlite://{}",
+        node.config_path().with_file_name("node.db").display()
+    );
+    let mut lock = sqlx::SqliteConnection::connect(&db).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut lock)
+        .await
+        .unwrap();
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(node.url("/ingest"))
+        .header(
+            HUB_SIGNATURE_HEADER,
+            residency_core::auth::sign_hub_signature(&secret(APP_SECRET), DE_TEXT),
+        )
+        .body(DE_TEXT.to_vec())
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client gave up: {gave_up:?}");
+    // Let the node notice the disconnect while the ingest still waits.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while node.listing().await.is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        node.listing().await.len(),
+        1,
+        "the abandoned ingest committed"
+    );
+    // The provider's retry is a duplicate at once, not 503 for the lease.
+    let r = post_hub(&client(), &node.url("/ingest"), DE_TEXT).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "{\"stored\":0,\"duplicates\":1}\n");
+    node.stop().await;
+}
+
+/// Committed keys are looked up together (`Store::committed`), so a redelivered batch is a
+/// duplicate without a reservation per item: 1,000 of them, two statements each, outlasted
+/// the edge's 3 s deadline under load in the full outage run, and since every retry of the
+/// same batch was cut off the same way, 17 of 1,673 POSTs were never acknowledged.
+async fn committed_keys_case(backend: &Backend) {
+    let node = Node::start(Opts::eu().on(backend)).await;
+    let c = client();
+    assert_eq!(
+        post_hub(&c, &node.url("/ingest"), DE_TEXT).await.status(),
+        200
+    );
+    let stored = node.state.settings.keys.keys(DE_TEXT).unwrap();
+    assert!(!stored.is_empty());
+    // Reserved (not committed) keys and unknown ones are not reported; more keys than one
+    // statement takes are looked up in several.
+    let reserved = residency_delivery::ItemKey::from_bytes([7; 16]);
+    let token = node.state.next_token();
+    node.state
+        .store
+        .reserve(&reserved, token, i64::MAX / 2, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut asked: Vec<_> = (0..1200u16)
+        .map(|i| {
+            let mut b = [0u8; 16];
+            b[..2].copy_from_slice(&i.to_le_bytes());
+            b[15] = 0xee;
+            residency_delivery::ItemKey::from_bytes(b)
+        })
+        .collect();
+    asked.insert(700, stored[0]);
+    asked.push(reserved);
+    let found = node.state.store.committed(&asked).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert!(found.contains(&stored[0]));
+    // The redelivery is answered from that lookup.
+    let r = post_hub(&c, &node.url("/ingest"), DE_TEXT).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "{\"stored\":0,\"duplicates\":1}\n");
+    node.stop().await;
+}
+
+#[tokio::test]
+async fn committed_keys_are_looked_up_together() {
+    committed_keys_case(&Backend::Sqlite).await;
+    if let Some(pg) = Backend::postgres().await {
+        committed_keys_case(&pg).await;
+        pg.drop_database().await;
+    }
+}

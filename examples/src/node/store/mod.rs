@@ -10,6 +10,7 @@
 
 mod sql;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::time::Duration;
 
@@ -321,6 +322,10 @@ pub trait Store: Send + Sync + fmt::Debug {
         now_ms: i64,
         lease: Duration,
     ) -> Result<Reserved, StoreError>;
+
+    /// Which of `keys` are committed already, in a few statements (not one per key): a
+    /// redelivered batch of 1,000 items is found a duplicate without 1,000 reservations.
+    async fn committed(&self, keys: &[ItemKey]) -> Result<HashSet<ItemKey>, StoreError>;
 
     /// Releases a reservation held by `token`.
     async fn release(&self, key: &ItemKey, token: i64) -> Result<(), StoreError>;

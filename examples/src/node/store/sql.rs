@@ -33,6 +33,9 @@ fn migrator(sql: &'static str) -> Migrator {
     )])
 }
 
+/// Keys looked up per statement by `committed` (well under SQLite's 32,766 parameters).
+const COMMITTED_CHUNK: usize = 500;
+
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -148,6 +151,43 @@ macro_rules! sql_store {
                     .await
                     .map(|_| ())
                     .map_err(StoreError::db("ping"))
+            }
+
+            async fn committed(
+                &self,
+                keys: &[ItemKey],
+            ) -> Result<std::collections::HashSet<ItemKey>, StoreError> {
+                let mut out = std::collections::HashSet::new();
+                for chunk in keys.chunks(COMMITTED_CHUNK) {
+                    // Placeholders only: the keys are bound.
+                    let mut q = String::from(
+                        "SELECT key FROM dedupe WHERE state = 'committed' AND key IN (",
+                    );
+                    for i in 1..=chunk.len() {
+                        if i > 1 {
+                            q.push_str(", ");
+                        }
+                        q.push('$');
+                        q.push_str(&i.to_string());
+                    }
+                    q.push(')');
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(q));
+                    for k in chunk {
+                        query = query.bind(k.as_bytes().to_vec());
+                    }
+                    let rows = query
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(StoreError::db("committed keys"))?;
+                    for row in rows {
+                        let bytes: Vec<u8> =
+                            row.try_get("key").map_err(StoreError::db("committed keys"))?;
+                        if let Ok(b) = <[u8; 16]>::try_from(bytes.as_slice()) {
+                            out.insert(ItemKey::from_bytes(b));
+                        }
+                    }
+                }
+                Ok(out)
             }
 
             async fn reserve(
@@ -723,9 +763,29 @@ sql_store!(
      RETURNING id, item, task, attempts"
 );
 
+/// Runs the SQLite migrations, retrying while another process sharing the file migrates
+/// it. sqlx takes no lock on SQLite: nodes of a region starting together on a fresh file
+/// each see no migration applied, and all but one fail ("table items already exists", or
+/// "database is locked"). Each try is one transaction, rolled back when it fails, so a retry
+/// finds the winner's migration applied (its checksum checked) and goes on.
+async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
+    const TRIES: u32 = 50;
+    let mut tried = 0;
+    loop {
+        tried += 1;
+        match migrator(SQLITE_INIT).run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(e @ sqlx::migrate::MigrateError::VersionMismatch(_)) => return Err(e.into()),
+            Err(e) if tried >= TRIES => return Err(e.into()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50 + 20 * u64::from(tried))).await,
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating it if needed) the SQLite database at `url` (`sqlite://PATH`), in WAL
-    /// mode with a busy timeout, and runs the migrations.
+    /// mode with a busy timeout, and runs the migrations (once, when several processes
+    /// open a fresh file together).
     ///
     /// # Errors
     /// The driver's and the migrations' errors.
@@ -748,7 +808,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(StoreError::db("open sqlite"))?;
-        migrator(SQLITE_INIT).run(&pool).await?;
+        migrate_sqlite(&pool).await?;
         Ok(Self {
             pool,
             log: Mutex::new(None),
