@@ -2,8 +2,13 @@
 //! `Router::route` accepts exactly when `wa_payload::parse` does (with the same error), finds
 //! the same items, and sends each to the region its party's attribution gives under the
 //! policy; a split batch gives bodies that route whole to their own region and together hold
-//! every item once. The oracle follows residency-core's `tests/integration/route.rs`.
+//! every item once. The oracle follows residency-core's `tests/integration/route.rs`, and
+//! every item is checked field by field against the typed model by wa-payload's own oracle
+//! (`wa-payload/tests/integration/oracle.rs`, included here).
 #![no_main]
+
+#[path = "../../wa-payload/tests/integration/oracle.rs"]
+mod oracle;
 
 use std::sync::OnceLock;
 
@@ -60,6 +65,9 @@ fuzz_target!(|body: &[u8]| {
         ),
     };
     let Ok(model) = parsed else { return };
+    if let Err(e) = oracle::check(&model) {
+        panic!("the scan disagrees with the typed model: {e}");
+    }
 
     // The router's scan finds the model's items, field for field.
     let mut scratch = Scratch::default();

@@ -514,6 +514,10 @@ fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> 
 /// Matches each contact of a change with the first item (in item order) whose phone equals
 /// its `wa_id` or whose user id equals its `user_id`. A matched pair whose phones, or whose
 /// user ids, differ is a conflict. A contact no item matches is an item of its own.
+///
+/// Only a user id of the full `CC.` + id shape matches: a bare country prefix (`US.`, what
+/// pii-mask's strip mode leaves of every id) names no one, so two people who share it are
+/// not one party (the same rule [`check_pair`] applies to conflicts).
 fn match_contacts(
     c: &Cursor<'_>,
     st: &mut Scanning<'_, '_>,
@@ -588,7 +592,10 @@ fn matches(st: &Scanning<'_, '_>, p: &Pending, item: &RawItem) -> bool {
     };
     by_phone
         || match (p.user_id, item.user_id) {
-            (Some(a), Some(b)) => st.get(a) == st.get(b),
+            (Some(a), Some(b)) => {
+                let a = st.get(a);
+                looks_like_user_id(a) && a == st.get(b)
+            }
             _ => false,
         }
 }
@@ -639,8 +646,10 @@ impl MatchIndex {
                     }
                 }
             }
-            if let Some(t) = item.user_id {
-                user_ids.entry(st.get(t).to_owned()).or_insert(j);
+            if let Some(t) = item.user_id.map(|t| st.get(t))
+                && looks_like_user_id(t)
+            {
+                user_ids.entry(t.to_owned()).or_insert(j);
             }
         }
         digits.sort_unstable();

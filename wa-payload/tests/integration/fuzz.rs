@@ -1,0 +1,51 @@
+//! Regressions found by the fuzz targets (`fuzz/`, `cargo fuzz run -s none TARGET`): one test
+//! per bug, named after what broke.
+
+use wa_payload::{ItemKind, Role};
+
+/// Found by `mask`: pii-mask's strip mode leaves every user id as its bare country prefix
+/// (`US.`), and a contact was matched with a message of another person through that prefix,
+/// so the stripped body of two different users failed to parse ("name different parties").
+#[test]
+fn a_bare_user_id_prefix_does_not_match_a_contact_with_an_item() {
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "contacts":[{"wa_id":"48","user_id":"US."}],
+      "messages":[{"from":"972","from_user_id":"US.","id":"wamid.A","timestamp":"1","type":"text"}]}}]}]}"#;
+    let w = wa_payload::parse(body).expect("two people who share a bare prefix");
+    let items: Vec<_> = w.items().map(|i| (i.kind, i.party.role, i.party.phone)).collect();
+    assert_eq!(
+        items,
+        [
+            (ItemKind::Message, Role::Sender, Some("972")),
+            (ItemKind::Contact, Role::Participant, Some("48")),
+        ]
+    );
+    // A full user id still matches, and still conflicts with another phone.
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "contacts":[{"wa_id":"4915112345678","user_id":"US.1349"}],
+      "messages":[{"from":"972987654321","from_user_id":"US.1349","id":"wamid.A","timestamp":"1","type":"text"}]}}]}]}"#;
+    assert!(matches!(
+        wa_payload::parse(body),
+        Err(wa_payload::Error::ConflictingParty { .. })
+    ));
+}
+
+/// Found by `parse`: a number beyond `u64` (an entry `time` of 22 digits) was read one unit in
+/// the last place off by serde_json's fast float path, so the serialized model read back as
+/// another number. The workspace turns on serde_json's `float_roundtrip`.
+#[test]
+fn a_large_number_round_trips_through_the_model_exactly() {
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","time":1744823997298765432232,
+      "changes":[{"field":"account_update","value":{"event":"AD_ACCOUNT_LINKED","waba_info":{"waba_id":"2"}}}]}]}"#;
+    let w = wa_payload::parse(body).unwrap();
+    let json = serde_json::to_vec(&w).unwrap();
+    let again = wa_payload::parse(&json).unwrap();
+    assert_eq!(again.model(), w.model());
+    assert_eq!(serde_json::to_vec(&again).unwrap(), json);
+    // Correctly rounded: the nearest double, as Rust's own parser reads it.
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(
+        v["entry"][0]["time"].as_f64(),
+        Some("1744823997298765432232".parse::<f64>().unwrap())
+    );
+}
