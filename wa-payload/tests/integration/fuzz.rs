@@ -49,3 +49,27 @@ fn a_large_number_round_trips_through_the_model_exactly() {
         Some("1744823997298765432232".parse::<f64>().unwrap())
     );
 }
+
+/// Found while checking the fuzzing hints: in a WASender key, a placeholder in the first
+/// address field read (`cleanedSenderPn`) stood for the party, and every later number was
+/// compared with it alone, so two different numbers of one key passed unnoticed and the
+/// item routed by a placeholder (to the default region) instead of failing closed.
+#[test]
+fn a_placeholder_does_not_hide_conflicting_numbers_in_a_wasender_key() {
+    let body = |sender: &str| {
+        format!(
+            r#"{{"event":"messages.received","data":{{"messages":{{"key":{{"id":"K1",
+            "cleanedSenderPn":"PHONE_NUMBER","senderPn":"{sender}@s.whatsapp.net",
+            "remoteJid":"4915112345678@s.whatsapp.net"}}}}}}}}"#
+        )
+    };
+    assert!(matches!(
+        wa_payload::parse(body("919876543210").as_bytes()),
+        Err(wa_payload::Error::ConflictingParty { .. })
+    ));
+    // The same number twice behind a placeholder: the party is that number.
+    let same = body("4915112345678");
+    let w = wa_payload::parse(same.as_bytes()).unwrap();
+    let phones: Vec<_> = w.items().map(|i| i.party.phone).collect();
+    assert_eq!(phones, [Some("4915112345678")]);
+}
