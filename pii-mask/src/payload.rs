@@ -11,6 +11,7 @@
 //! | --- | --- | --- | --- | --- |
 //! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` | calling code `49` |
 //! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
+//! | other address | a phone or JID field holding `user@domain` of another domain | `****@[REDACTED]` | `id_k1_…@id_k1_…` | `@` |
 //! | LID, group | WASender `senderLid`, `…@lid`, `…@g.us` | `****89@lid` | `uid_k1_…@lid`, `id_k1_…@g.us` | `@lid`, `@g.us` |
 //! | user id | `*user_id` (`US.1349…`) | `US.****18` | `US.uid_k1_…` | `US.` |
 //! | name | profile `name`, `username`, contact-card names, `pushName`, `notify`, `verifiedName`, group `subject` | `[REDACTED]` | `nm_k1_…` | `""` |
@@ -343,8 +344,20 @@ impl Masker {
             }
         };
         match domain {
-            Some(d) => format!("{masked}@{d}"),
+            Some(d) => format!("{masked}@{}", self.domain(d)),
             None => masked,
+        }
+    }
+
+    /// The domain of an address: WhatsApp's own (`s.whatsapp.net`, `c.us`, `lid`, `g.us`,
+    /// `broadcast`, `newsletter`) say only what kind of address it is and are kept; any other
+    /// (an e-mail address, a crafted value) is personal like the user part.
+    fn domain(&self, d: &str) -> String {
+        match d {
+            "" | "s.whatsapp.net" | "c.us" | "lid" | "g.us" | "broadcast" | "newsletter" => {
+                d.to_owned()
+            }
+            _ => self.opaque(Kind::Opaque, d),
         }
     }
 
@@ -436,12 +449,14 @@ fn url_origin(s: &str) -> String {
     REDACTED.to_owned()
 }
 
-/// `+`, digits, spaces and dashes only, with at least five digits.
+/// `+`, digits and the separators a phone number is read with (space, `-`, `.`, `(`, `)`: the
+/// ones `residency_core::attribution::normalize_phone` drops), with at least five digits.
 fn looks_like_phone(s: &str) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     digits >= 5
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'(' | b')'))
+        && s.bytes().all(|b| {
+            b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'(' | b')')
+        })
 }
 
 #[derive(Debug, Clone, Copy)]
