@@ -139,7 +139,9 @@ fn same_shape(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         // serde_json's default float parsing may be one unit in the last place off, where
         // archive-hash rounds correctly.
         (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => x == y || (x - y).abs() <= 2.0 * f64::EPSILON * x.abs().max(y.abs()),
+            (Some(x), Some(y)) => {
+                x == y || (x - y).abs() <= 2.0 * f64::EPSILON * x.abs().max(y.abs())
+            }
             _ => false,
         },
         (Value::Array(x), Value::Array(y)) => {
@@ -147,8 +149,7 @@ fn same_shape(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         }
         (Value::Object(x), Value::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| same_shape(v, w)))
         }
         _ => a == b,

@@ -50,7 +50,10 @@ fuzz_target!(|body: &[u8]| {
     let decision = match (&parsed, routed) {
         (Ok(_), Ok(d)) => d,
         (Err(p), Err(RouteError::Payload(r))) => {
-            assert_eq!(p, &r, "the router and the model refuse with different errors");
+            assert_eq!(
+                p, &r,
+                "the router and the model refuse with different errors"
+            );
             return;
         }
         // A refusal that depends on the policy: the model has none.
@@ -112,7 +115,11 @@ fuzz_target!(|body: &[u8]| {
     if !decision.is_split() {
         let only = &decision.bodies()[0];
         assert!(only.is_unchanged());
-        assert_eq!(only.body().as_ref(), body, "a single-region body is forwarded as is");
+        assert_eq!(
+            only.body().as_ref(),
+            body,
+            "a single-region body is forwarded as is"
+        );
         return;
     }
     let mut total = 0;

@@ -17,7 +17,10 @@ fuzz_target!(|text: &[u8]| {
         assert!(f.start() >= last, "findings out of order or overlapping");
         assert_eq!(f.range(), f.start()..f.end());
         let bytes = &text[f.range()];
-        assert!(std::str::from_utf8(bytes).is_ok(), "a finding splits a character");
+        assert!(
+            std::str::from_utf8(bytes).is_ok(),
+            "a finding splits a character"
+        );
         if let Some(s) = as_str {
             assert!(s.is_char_boundary(f.start()) && s.is_char_boundary(f.end()));
         }
@@ -26,10 +29,16 @@ fuzz_target!(|text: &[u8]| {
     }
     let redacted = scan::redact(text);
     if found == 0 {
-        assert_eq!(redacted, text, "redaction without findings changes the text");
+        assert_eq!(
+            redacted, text,
+            "redaction without findings changes the text"
+        );
     }
     if as_str.is_some() {
-        assert!(std::str::from_utf8(&redacted).is_ok(), "redaction breaks UTF-8");
+        assert!(
+            std::str::from_utf8(&redacted).is_ok(),
+            "redaction breaks UTF-8"
+        );
     }
     let key = PseudonymKey::new("fz", b"fuzz key").expect("a valid key");
     let pseudonymized = scan::pseudonymize(text, &key);

@@ -454,9 +454,8 @@ fn url_origin(s: &str) -> String {
 fn looks_like_phone(s: &str) -> bool {
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     digits >= 5
-        && s.bytes().all(|b| {
-            b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'(' | b')')
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'(' | b')'))
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -12,7 +12,10 @@ fn a_bare_user_id_prefix_does_not_match_a_contact_with_an_item() {
       "contacts":[{"wa_id":"48","user_id":"US."}],
       "messages":[{"from":"972","from_user_id":"US.","id":"wamid.A","timestamp":"1","type":"text"}]}}]}]}"#;
     let w = wa_payload::parse(body).expect("two people who share a bare prefix");
-    let items: Vec<_> = w.items().map(|i| (i.kind, i.party.role, i.party.phone)).collect();
+    let items: Vec<_> = w
+        .items()
+        .map(|i| (i.kind, i.party.role, i.party.phone))
+        .collect();
     assert_eq!(
         items,
         [
