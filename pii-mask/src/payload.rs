@@ -9,7 +9,7 @@
 //!
 //! | field class | examples | `partial` | `pseudonym` | `strip` |
 //! | --- | --- | --- | --- | --- |
-//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` | calling code `49` |
+//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` (`id_k1_…` for a value not shaped like a phone number) | calling code `49` |
 //! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
 //! | other address | a phone or JID field holding `user@domain` of another domain | `****@[REDACTED]` | `id_k1_…@id_k1_…` | `@` |
 //! | LID, group | WASender `senderLid`, `…@lid`, `…@g.us` | `****89@lid` | `uid_k1_…@lid`, `id_k1_…@g.us` | `@lid`, `@g.us` |
@@ -326,7 +326,12 @@ impl Masker {
         let masked = if phone_jid {
             match self.mode {
                 Mode::Partial => self.phone.mask(user),
-                Mode::Pseudonym => self.token(Kind::Phone, user),
+                // A phone token is keyed on the digits alone, so that one number written two
+                // ways gets one token; a value that is no phone number (a placeholder such as
+                // `<USER_PHONE_NUMBER>`) is tokenized whole, or every such value would become
+                // the same "person".
+                Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
+                Mode::Pseudonym => self.token(Kind::Opaque, user),
                 Mode::Strip => phone::calling_code(user)
                     .map(|c| c.get().to_string())
                     .unwrap_or_default(),

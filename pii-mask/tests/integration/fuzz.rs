@@ -70,3 +70,29 @@ fn a_stripped_batch_of_two_people_with_one_user_id_prefix_still_parses() {
     let w = wa_payload::parse(out.as_bytes()).unwrap();
     assert_eq!(w.items().count(), 2);
 }
+
+/// Two people whose phone fields hold placeholders (`<USER_PHONE_NUMBER>`, `<PHONE>`) and
+/// whose user ids differ: pseudonym mode keyed both placeholders on their digits (none) and
+/// gave them one phone token, and partial mode masked both to `****`, so the masked contact
+/// matched the other person's status and the body no longer parsed. Placeholders now get a
+/// token of their whole text, and masked user ids name no one (wa-payload).
+#[test]
+fn placeholder_phones_of_two_people_stay_two_parties() {
+    let body = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "contacts":[{"wa_id":"<USER_PHONE_NUMBER>","user_id":"US.85541834"}],
+      "statuses":[{"id":"wamid.A","status":"read","timestamp":"1","recipient_id":"<PHONE>","recipient_user_id":"US.12345678"}]}}]}]}"#;
+    for m in maskers() {
+        let out = masked(&m, body);
+        wa_payload::parse(out.as_bytes())
+            .unwrap_or_else(|e| panic!("{}: {e}: {out}", m.mode()));
+    }
+    let out = masked(&Masker::pseudonym(key()), body);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let value = &v["entry"][0]["changes"][0]["value"];
+    assert_ne!(value["contacts"][0]["wa_id"], value["statuses"][0]["recipient_id"]);
+    // A phone number written two ways is still one token.
+    let m = Masker::pseudonym(key());
+    let a = masked(&m, r#"{"event":"chats.delete","data":["+49 151 12345678"]}"#);
+    let b = masked(&m, r#"{"event":"chats.delete","data":["4915112345678"]}"#);
+    assert_eq!(a, b);
+}

@@ -722,13 +722,18 @@ fn check_pair(
     Ok(())
 }
 
-/// `CC.` followed by an id: the shape of a business-scoped user id.
+/// `CC.` followed by an id of `A-Z a-z 0-9 . _ -`: the shape of a business-scoped user id.
+/// A bare prefix (`US.`) or a masked one (`US.****18`, pii-mask's partial mode) names no one,
+/// as a masked phone (`4915****89`) does not.
 fn looks_like_user_id(u: &str) -> bool {
     let b = u.as_bytes();
     b.len() > 3
         && b.first().is_some_and(u8::is_ascii_uppercase)
         && b.get(1).is_some_and(u8::is_ascii_uppercase)
         && b.get(2) == Some(&b'.')
+        && b.iter()
+            .skip(3)
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 /// The path (within `value`) of the field that gave an item its phone or user id.

@@ -76,3 +76,24 @@ fn a_placeholder_does_not_hide_conflicting_numbers_in_a_wasender_key() {
     let phones: Vec<_> = w.items().map(|i| i.party.phone).collect();
     assert_eq!(phones, [Some("4915112345678")]);
 }
+
+/// Found by `mask`: pii-mask's partial mode turns every placeholder phone into `****` and
+/// user ids into `US.****34`; a contact and a status of two people then matched by their
+/// equal masked phones, and their masked user ids were taken for two different parties of
+/// one item. A masked user id names no one, as a masked phone does not.
+#[test]
+fn masked_user_ids_do_not_conflict() {
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "contacts":[{"wa_id":"****","user_id":"US.****34"}],
+      "statuses":[{"id":"wamid.A","status":"read","timestamp":"1","recipient_id":"****","recipient_user_id":"US.****78"}]}}]}]}"#;
+    let w = wa_payload::parse(body).expect("masked values name no one");
+    assert_eq!(w.items().filter(|i| i.kind == ItemKind::Status).count(), 1);
+    // Real user ids still conflict.
+    let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "contacts":[{"wa_id":"4915112345678","user_id":"US.1234"}],
+      "statuses":[{"id":"wamid.A","status":"read","timestamp":"1","recipient_id":"4915112345678","recipient_user_id":"US.5678"}]}}]}]}"#;
+    assert!(matches!(
+        wa_payload::parse(body),
+        Err(wa_payload::Error::ConflictingParty { .. })
+    ));
+}
