@@ -83,16 +83,21 @@ fn placeholder_phones_of_two_people_stay_two_parties() {
       "statuses":[{"id":"wamid.A","status":"read","timestamp":"1","recipient_id":"<PHONE>","recipient_user_id":"US.12345678"}]}}]}]}"#;
     for m in maskers() {
         let out = masked(&m, body);
-        wa_payload::parse(out.as_bytes())
-            .unwrap_or_else(|e| panic!("{}: {e}: {out}", m.mode()));
+        wa_payload::parse(out.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}: {out}", m.mode()));
     }
     let out = masked(&Masker::pseudonym(key()), body);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let value = &v["entry"][0]["changes"][0]["value"];
-    assert_ne!(value["contacts"][0]["wa_id"], value["statuses"][0]["recipient_id"]);
+    assert_ne!(
+        value["contacts"][0]["wa_id"],
+        value["statuses"][0]["recipient_id"]
+    );
     // A phone number written two ways is still one token.
     let m = Masker::pseudonym(key());
-    let a = masked(&m, r#"{"event":"chats.delete","data":["+49 151 12345678"]}"#);
+    let a = masked(
+        &m,
+        r#"{"event":"chats.delete","data":["+49 151 12345678"]}"#,
+    );
     let b = masked(&m, r#"{"event":"chats.delete","data":["4915112345678"]}"#);
     assert_eq!(a, b);
 }
