@@ -13,7 +13,7 @@
 //! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
 //! | other address | a phone or JID field holding `user@domain` of another domain | `****@[REDACTED]` | `id_k1_…@id_k1_…` | `@` |
 //! | LID, group | WASender `senderLid`, `…@lid`, `…@g.us` | `****89@lid` | `uid_k1_…@lid`, `id_k1_…@g.us` | `@lid`, `@g.us` |
-//! | user id | `*user_id` (`US.1349…`) | `US.****18` | `US.uid_k1_…` | `US.` |
+//! | user id | `*user_id` (`US.1349…`; a malformed id, which names no country, is masked whole) | `US.****18` | `US.uid_k1_…` | `US.` |
 //! | name | profile `name`, `username`, contact-card names, `pushName`, `notify`, `verifiedName`, group `subject` | `[REDACTED]` | `nm_k1_…` | `""` |
 //! | text | `body`, `caption`, `text`, `conversation`, `messageBody`, `filename`, `vcard`, order text, `response_json`, system bodies, error `details`, addresses, e-mails | `[REDACTED]` | `tx_k1_…` | `""` |
 //! | opaque | `ctwa_clid`, identity `hash`, `biz_opaque_callback_data`, `mediaKey`, `jpegThumbnail`, `sdp`, `qr` | `[REDACTED]` | `id_k1_…` | `""` |
@@ -366,13 +366,15 @@ impl Masker {
         }
     }
 
-    /// A business-scoped user id: the `CC.` country prefix survives every mode.
+    /// A business-scoped user id: the `CC.` country prefix survives every mode, when the id
+    /// is one attribution reads (well formed, a known country). A malformed id names no
+    /// country and is masked whole, so that its mask is no well-formed id either: a mask
+    /// must not give an id a country, or make two ids that named no one conflict.
     fn user_id(&self, s: &str) -> String {
         let b = s.as_bytes();
         let prefix_len = if b.len() > 3
-            && b.first().is_some_and(u8::is_ascii_uppercase)
-            && b.get(1).is_some_and(u8::is_ascii_uppercase)
             && b.get(2) == Some(&b'.')
+            && residency_core::attribution::attribute_user_id(s).is_attributed()
         {
             3
         } else {

@@ -101,3 +101,26 @@ fn placeholder_phones_of_two_people_stay_two_parties() {
     let b = masked(&m, r#"{"event":"chats.delete","data":["4915112345678"]}"#);
     assert_eq!(a, b);
 }
+
+/// Found by `mask`: a contact and a message of one phone number, whose user ids differ but
+/// one is malformed (`US.1349…%918`, which names no one), parse; pseudonym mode kept the
+/// `US.` prefix of the malformed id and made it a well-formed `US.uid_k1_…`, so the masked
+/// body had two user ids for one party. A malformed id is now masked whole.
+#[test]
+fn a_malformed_user_id_does_not_become_a_well_formed_one() {
+    let body = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
+      "contacts":[{"wa_id":"16315551181","user_id":"US.13491208655302741918"}],
+      "messages":[{"from":"16315551181","from_user_id":"US.1349120865530274%918","id":"wamid.A",
+        "timestamp":"1","type":"text","text":{"body":"x"}}]}}]}]}"#;
+    wa_payload::parse(body.as_bytes()).unwrap();
+    for m in maskers() {
+        let out = masked(&m, body);
+        wa_payload::parse(out.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}: {out}", m.mode()));
+        assert!(!out.contains("%918"), "{out}");
+    }
+    let out = masked(&Masker::strip(key()), body);
+    assert!(out.contains(r#""user_id":"US.""#), "{out}");
+    assert!(out.contains(r#""from_user_id":"""#), "{out}");
+    let out = masked(&Masker::pseudonym(key()), body);
+    assert!(out.contains(r#""from_user_id":"uid_k1_"#), "{out}");
+}
