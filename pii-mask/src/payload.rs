@@ -9,7 +9,7 @@
 //!
 //! | field class | examples | `partial` | `pseudonym` | `strip` |
 //! | --- | --- | --- | --- | --- |
-//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` (`id_k1_…` for a value not shaped like a phone number) | calling code `49` |
+//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` (`id_k1_…` for a value not shaped like a phone number) | calling code `49` (`+` when there is none) |
 //! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
 //! | other address | a phone or JID field holding `user@domain` of another domain | `****@[REDACTED]` | `id_k1_…@id_k1_…` | `@` |
 //! | LID, group | WASender `senderLid`, `…@lid`, `…@g.us` | `****89@lid` | `uid_k1_…@lid`, `id_k1_…@g.us` | `@lid`, `@g.us` |
@@ -332,9 +332,13 @@ impl Masker {
                 // the same "person".
                 Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
                 Mode::Pseudonym => self.token(Kind::Opaque, user),
-                Mode::Strip => phone::calling_code(user)
-                    .map(|c| c.get().to_string())
-                    .unwrap_or_default(),
+                // Without a calling code to keep, a number still leaves a mark (`+`): an
+                // emptied address names no one, and the item it made would vanish.
+                Mode::Strip => match phone::calling_code(user) {
+                    Some(c) => c.get().to_string(),
+                    None if user.is_empty() => String::new(),
+                    None => "+".to_owned(),
+                },
             }
         } else {
             let kind = if domain == Some("lid") {

@@ -124,3 +124,25 @@ fn a_malformed_user_id_does_not_become_a_well_formed_one() {
     let out = masked(&Masker::pseudonym(key()), body);
     assert!(out.contains(r#""from_user_id":"uid_k1_"#), "{out}");
 }
+
+/// Found by `mask`: strip mode emptied a phone number with no calling code
+/// (`0617283945`), and a WASender chat whose id is emptied addresses no one, so the chat's
+/// item vanished from the stripped body. Such a number now leaves `+`.
+#[test]
+fn stripping_a_number_without_a_calling_code_keeps_its_item() {
+    let body = r#"{"event":"chats.upsert","timestamp":1,"data":[{"id":"0617283945","name":"Jo"},
+      {"id":"PHONE_NUMBER@s.whatsapp.net"},{"id":""}]}"#;
+    let before = wa_payload::parse(body.as_bytes()).unwrap();
+    let out = masked(&Masker::strip(key()), body);
+    assert!(
+        out.contains(r#"[{"id":"+","name":""},{"id":"+@s.whatsapp.net"},{"id":""}]"#),
+        "{out}"
+    );
+    let after = wa_payload::parse(out.as_bytes()).unwrap();
+    let shape = |w: &wa_payload::Webhook<'_>| {
+        w.items()
+            .map(|i| (i.kind, i.party.role, i.index))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&after), shape(&before));
+}
