@@ -333,8 +333,10 @@ impl Masker {
                 Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
                 Mode::Pseudonym => self.token(Kind::Opaque, user),
                 // Without a calling code to keep, a number still leaves a mark (`+`): an
-                // emptied address names no one, and the item it made would vanish.
-                Mode::Strip => match phone::calling_code(user) {
+                // emptied address names no one, and the item it made would vanish. Only a
+                // value shaped like a phone number has a calling code: the digits of a
+                // placeholder (`q234567890`) must not become a number (`234`) it never was.
+                Mode::Strip => match phone::calling_code(user).filter(|_| looks_like_phone(user)) {
                     Some(c) => c.get().to_string(),
                     None if user.is_empty() => String::new(),
                     None => "+".to_owned(),

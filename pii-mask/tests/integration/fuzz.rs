@@ -146,3 +146,19 @@ fn stripping_a_number_without_a_calling_code_keeps_its_item() {
     };
     assert_eq!(shape(&after), shape(&before));
 }
+
+/// Found by `mask`: strip mode read a calling code out of the digits of a value that is no
+/// phone number (`q234567890`, which names no one), so a key whose `senderPn` and
+/// `remoteJid` agreed before masking held two numbers (`1` and `234`) after it.
+#[test]
+fn stripping_a_placeholder_does_not_invent_a_calling_code() {
+    let body = r#"{"event":"messages.received","data":{"messages":{"key":{"id":"K1","fromMe":false,
+      "remoteJid":"q234567890@s.whatsapp.net","senderPn":"1234567890@s.whatsapp.net"}}}}"#;
+    wa_payload::parse(body.as_bytes()).unwrap();
+    let out = masked(&Masker::strip(key()), body);
+    assert!(out.contains(r#""remoteJid":"+@s.whatsapp.net""#), "{out}");
+    assert!(out.contains(r#""senderPn":"1@s.whatsapp.net""#), "{out}");
+    let w = wa_payload::parse(out.as_bytes()).unwrap();
+    let phones: Vec<_> = w.items().map(|i| i.party.phone).collect();
+    assert_eq!(phones, [Some("1")]);
+}
