@@ -313,7 +313,9 @@ impl Masker {
 
     /// A phone number, or a JID whose user part is a phone number or a LID.
     fn address(&self, s: &str) -> String {
-        let (user, domain) = match s.rsplit_once('@') {
+        // Split at the first `@`, as `wa_payload::Address` (the routing scan's reading) does:
+        // `1@lid2@lid` is an address of the domain `lid2@lid`, not a LID.
+        let (user, domain) = match s.split_once('@') {
             Some((u, d)) => (u, Some(d)),
             None => (s, None),
         };

@@ -162,3 +162,19 @@ fn stripping_a_placeholder_does_not_invent_a_calling_code() {
     let phones: Vec<_> = w.items().map(|i| i.party.phone).collect();
     assert_eq!(phones, [Some("1")]);
 }
+
+/// Found by `mask`: the masker split an address at its last `@` where the routing scan
+/// splits at the first, so `189@lid2345678'9@lid` (no LID to the scan) was masked as a LID
+/// (`****'9@lid`) that then conflicted with the key's real `senderLid`.
+#[test]
+fn an_address_with_two_ats_is_read_as_the_scan_reads_it() {
+    let body = r#"{"event":"messages.received","data":{"messages":{"key":{"id":"K1",
+      "remoteJid":"189@lid2345678'9@lid","cleanedSenderPn":"5551274567","senderLid":"420426339@lid"}}}}"#;
+    wa_payload::parse(body.as_bytes()).unwrap();
+    for m in maskers() {
+        let out = masked(&m, body);
+        wa_payload::parse(out.as_bytes()).unwrap_or_else(|e| panic!("{}: {e}: {out}", m.mode()));
+        assert!(!out.contains("2345678"), "{out}");
+    }
+    assert!(masked(&Masker::partial(), body).contains(r#""remoteJid":"****@[REDACTED]""#));
+}
