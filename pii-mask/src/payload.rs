@@ -58,7 +58,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde_json::{Map, Value};
-use wa_payload::Provider;
+use wa_payload::{Address, Provider};
 
 use crate::phone::{self, PhoneMask, STARS};
 use crate::pseudonym::Kind;
@@ -312,53 +312,60 @@ impl Masker {
     }
 
     /// A phone number, or a JID whose user part is a phone number or a LID.
+    ///
+    /// The value is read with [`wa_payload::Address`], the routing scan's own reading, so the
+    /// masked value addresses a person exactly when the original did: a phone number stays a
+    /// phone number (its mask), a LID a LID, and anything else stays something that names
+    /// no one. A device or agent suffix (`:12`, `.0`) is dropped.
     fn address(&self, s: &str) -> String {
-        // Split at the first `@`, as `wa_payload::Address` (the routing scan's reading) does:
-        // `1@lid2@lid` is an address of the domain `lid2@lid`, not a LID.
-        let (user, domain) = match s.split_once('@') {
-            Some((u, d)) => (u, Some(d)),
-            None => (s, None),
-        };
-        // `4915...:12@s.whatsapp.net`: a device suffix goes with the user.
-        let user = user.split_once(':').map_or(user, |(u, _)| u);
-        // Only phone-number JIDs carry a calling code; LIDs, group ids (`…@g.us`, whose
-        // legacy form starts with the creator's number), newsletters and anything else are
-        // opaque user or group identifiers.
-        let phone_jid = matches!(domain, None | Some("s.whatsapp.net" | "c.us"));
-        let masked = if phone_jid {
-            match self.mode {
-                Mode::Partial => self.phone.mask(user),
-                // A phone token is keyed on the digits alone, so that one number written two
-                // ways gets one token; a value that is no phone number (a placeholder such as
-                // `<USER_PHONE_NUMBER>`) is tokenized whole, or every such value would become
-                // the same "person".
-                Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
-                Mode::Pseudonym => self.token(Kind::Opaque, user),
-                // Without a calling code to keep, a number still leaves a mark (`+`): an
-                // emptied address names no one, and the item it made would vanish. Only a
-                // value shaped like a phone number has a calling code: the digits of a
-                // placeholder (`q234567890`) must not become a number (`234`) it never was.
-                Mode::Strip => match phone::calling_code(user).filter(|_| looks_like_phone(user)) {
-                    Some(c) => c.get().to_string(),
-                    None if user.is_empty() => String::new(),
-                    None => "+".to_owned(),
-                },
-            }
-        } else {
-            let kind = if domain == Some("lid") {
-                Kind::UserId
-            } else {
-                Kind::Opaque
-            };
-            match self.mode {
-                Mode::Partial => tail_mask(user),
-                Mode::Pseudonym => self.token(kind, user),
+        let domain = s.split_once('@').map(|(_, d)| d);
+        let masked = match Address::parse(s) {
+            Address::Phone(p) => self.phone_number(p),
+            Address::Lid(l) => match self.mode {
+                Mode::Partial => tail_mask(l),
+                Mode::Pseudonym => self.token(Kind::UserId, l),
                 Mode::Strip => String::new(),
+            },
+            // Nothing to mask, or a WhatsApp address with an empty user part (`:1@c.us`):
+            // keep naming no one.
+            Address::Other(_) if domain.is_none_or(|d| matches!(d, "s.whatsapp.net" | "c.us")) => {
+                String::new()
+            }
+            // Groups (whose legacy ids start with the creator's number), lists, channels and
+            // any other address: an opaque identifier.
+            _ => {
+                let user = s.split_once('@').map_or(s, |(u, _)| u);
+                match self.mode {
+                    Mode::Partial => tail_mask(user),
+                    Mode::Pseudonym => self.token(Kind::Opaque, user),
+                    Mode::Strip => String::new(),
+                }
             }
         };
         match domain {
             Some(d) => format!("{masked}@{}", self.domain(d)),
             None => masked,
+        }
+    }
+
+    /// A phone number (the user part of a phone JID, or a bare value).
+    fn phone_number(&self, user: &str) -> String {
+        match self.mode {
+            Mode::Partial => self.phone.mask(user),
+            // A phone token is keyed on the digits alone, so that one number written two
+            // ways gets one token; a value that is no phone number (a placeholder such as
+            // `<USER_PHONE_NUMBER>`) is tokenized whole, or every such value would become
+            // the same "person".
+            Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
+            Mode::Pseudonym => self.token(Kind::Opaque, user),
+            // Without a calling code to keep, a number still leaves a mark (`+`): an
+            // emptied address names no one, and the item it made would vanish. Only a
+            // value shaped like a phone number has a calling code: the digits of a
+            // placeholder (`q234567890`) must not become a number (`234`) it never was.
+            Mode::Strip => match phone::calling_code(user).filter(|_| looks_like_phone(user)) {
+                Some(c) => c.get().to_string(),
+                None => "+".to_owned(),
+            },
         }
     }
 

@@ -178,3 +178,26 @@ fn an_address_with_two_ats_is_read_as_the_scan_reads_it() {
     }
     assert!(masked(&Masker::partial(), body).contains(r#""remoteJid":"****@[REDACTED]""#));
 }
+
+/// Found by `mask`: a group `owner` of `:234567890@s.whatsapp.net` has an empty user part and
+/// addresses no one to the routing scan, but partial mode masked it to
+/// `****@s.whatsapp.net`, a phone JID, and the masked body gained an item. The masker now
+/// reads every address with `wa_payload::Address`.
+#[test]
+fn an_address_that_names_no_one_is_masked_to_one_that_names_no_one() {
+    let body = r#"{"event":"groups.upsert","timestamp":1,"data":[{"jid":"123456789-987654321@g.us",
+      "owner":":234567890@s.whatsapp.net","participants":[{"id":"1234567890@s.whatsapp.net"},{"id":"098"}]}]}"#;
+    let before = wa_payload::parse(body.as_bytes()).unwrap();
+    for m in maskers() {
+        let out = masked(&m, body);
+        let after = wa_payload::parse(out.as_bytes()).unwrap();
+        assert_eq!(
+            after.items().count(),
+            before.items().count(),
+            "{}: {out}",
+            m.mode()
+        );
+        assert!(out.contains(r#""owner":"@s.whatsapp.net""#), "{out}");
+        assert!(!out.contains("234567890"), "{out}");
+    }
+}
