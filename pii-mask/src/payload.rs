@@ -57,10 +57,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use residency_core::attribution::attribute_phone;
 use serde_json::{Map, Value};
 use wa_payload::{Address, Provider};
 
-use crate::phone::{self, PhoneMask, STARS};
+use crate::phone::{PhoneMask, STARS};
 use crate::pseudonym::Kind;
 use crate::{Error, PseudonymKey, message_id};
 
@@ -358,11 +359,13 @@ impl Masker {
             // the same "person".
             Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
             Mode::Pseudonym => self.token(Kind::Opaque, user),
-            // Without a calling code to keep, a number still leaves a mark (`+`): an
-            // emptied address names no one, and the item it made would vanish. Only a
-            // value shaped like a phone number has a calling code: the digits of a
-            // placeholder (`q234567890`) must not become a number (`234`) it never was.
-            Mode::Strip => match phone::calling_code(user).filter(|_| looks_like_phone(user)) {
+            // The calling code attribution reads (`residency_core::attribution`), so the
+            // stripped value routes as the number did at the calling-code level: one of a
+            // number, or a bare code (`36`) kept as it is; never one read out of the digits
+            // of a placeholder (`q234567890` is no number `234`). Without a code, a number
+            // still leaves a mark (`+`): an emptied address names no one, and the item it
+            // made would vanish.
+            Mode::Strip => match attribute_phone(user).calling_code {
                 Some(c) => c.get().to_string(),
                 None => "+".to_owned(),
             },

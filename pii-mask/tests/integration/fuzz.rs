@@ -201,3 +201,38 @@ fn an_address_that_names_no_one_is_masked_to_one_that_names_no_one() {
         assert!(!out.contains("234567890"), "{out}");
     }
 }
+
+/// Found by `mask`: attribution reads a phone field holding a calling code alone (`36`, here
+/// the user part of `36:7654321@s.whatsapp.net`) as that code's country, but strip mode kept
+/// calling codes only of numbers of seven digits or more, so the stripped item lost its
+/// country (Hungary). Strip mode now keeps the calling code attribution reads.
+#[test]
+fn strip_mode_keeps_the_calling_code_attribution_reads() {
+    use residency_core::attribution::attribute;
+    for (participant, country) in [
+        ("36:7654321@s.whatsapp.net", "HU"),
+        ("491511@s.whatsapp.net", "DE"),
+    ] {
+        let body = format!(
+            r#"{{"event":"groups.upsert","data":[{{"jid":"1-2@g.us","participants":[{{"id":"{participant}"}}]}}]}}"#
+        );
+        let before = wa_payload::parse(body.as_bytes()).unwrap();
+        let out = masked(&Masker::strip(key()), &body);
+        let after = wa_payload::parse(out.as_bytes()).unwrap();
+        let countries = |w: &wa_payload::Webhook<'_>| {
+            w.items()
+                .map(|i| {
+                    attribute(i.party.phone, i.party.user_id)
+                        .country
+                        .map(|c| c.to_string())
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            countries(&before),
+            [Some(country.to_owned())],
+            "{participant}"
+        );
+        assert_eq!(countries(&after), countries(&before), "{out}");
+    }
+}
