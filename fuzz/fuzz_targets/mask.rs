@@ -213,6 +213,10 @@ fuzz_target!(|body: &[u8]| {
             if mode == Mode::Partial && leaf.bytes().filter(u8::is_ascii_digit).count() <= 6 {
                 continue;
             }
+            // A URL keeps its origin by design (`https://host/[REDACTED]`).
+            if leaf.contains("://") && leaf.ends_with("/[REDACTED]") {
+                continue;
+            }
             for secret in &secrets {
                 assert!(
                     !leaf.contains(secret.as_str()),
