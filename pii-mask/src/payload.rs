@@ -268,7 +268,9 @@ impl Masker {
         Some(match class {
             Class::Keep => return self.message_ids_within(s),
             Class::MaybeAddress => {
-                if s.contains('@') || looks_like_phone(s) {
+                // The routing scan reads any such string of a chat, contact or participant
+                // as its party: whatever could hold a phone number is masked as one.
+                if s.contains('@') || looks_like_phone(s) || longest_digit_run(s) >= 5 {
                     self.address(s)
                 } else {
                     return self.message_ids_within(s);
@@ -472,6 +474,14 @@ fn url_origin(s: &str) -> String {
         }
     }
     REDACTED.to_owned()
+}
+
+/// The length of the longest run of ASCII digits in `s`.
+fn longest_digit_run(s: &str) -> usize {
+    s.split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
 }
 
 /// `+`, digits and the separators a phone number is read with (space, `-`, `.`, `(`, `)`: the

@@ -236,3 +236,23 @@ fn strip_mode_keeps_the_calling_code_attribution_reads() {
         assert_eq!(countries(&after), countries(&before), "{out}");
     }
 }
+
+/// Found by `mask`: a WASender participant id the routing scan reads as the participant
+/// (`1234567890wh.wamid.pp.net`: no `@`, so an address) was kept whole because it is not
+/// shaped like a phone number, and the masked party still held all ten digits of a number.
+/// A chat, contact or participant id holding a run of five digits is now masked as an
+/// address.
+#[test]
+fn a_wasender_id_holding_a_number_is_masked_even_when_not_phone_shaped() {
+    let body = r#"{"event":"groups.upsert","data":[{"jid":"1-2@g.us","owner":"1234567890@s.whatsapp.net",
+      "participants":[{"id":"1234567890wh.wamid.pp.net"},{"id":"226"},{"id":"MSG1"}]}]}"#;
+    let before = wa_payload::parse(body.as_bytes()).unwrap();
+    for m in maskers() {
+        let out = masked(&m, body);
+        assert!(!out.contains("45678"), "{}: {out}", m.mode());
+        let after = wa_payload::parse(out.as_bytes()).unwrap();
+        assert_eq!(after.items().count(), before.items().count());
+        // Short labels stay as they are.
+        assert!(out.contains(r#"{"id":"MSG1"}"#), "{out}");
+    }
+}
