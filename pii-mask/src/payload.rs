@@ -564,7 +564,8 @@ fn classify(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
                 Some("messages" | "statuses" | "context" | "message_echoes" | "calls"),
             ) => Class::MessageId,
             (Provider::CloudApi, _) => Class::Keep,
-            (Provider::Wasender, Some("key")) => Class::ClientMessageId,
+            // A message key, alone or in a `keys` list (`messages.delete`).
+            (Provider::Wasender, Some("key" | "keys")) => Class::ClientMessageId,
             // WASender, and any provider a later version adds: an id may be an address.
             (_, _) => Class::MaybeAddress,
         },

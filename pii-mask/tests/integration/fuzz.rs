@@ -256,3 +256,22 @@ fn a_wasender_id_holding_a_number_is_masked_even_when_not_phone_shaped() {
         assert!(out.contains(r#"{"id":"MSG1"}"#), "{out}");
     }
 }
+
+/// Found by `mask`: the ids of the message keys in a WASender `keys` list
+/// (`messages.delete`) were classed as chat ids rather than message ids, so partial mode
+/// masked one holding a run of digits, and the masked body's item had another id.
+#[test]
+fn message_keys_in_a_keys_list_keep_their_ids_like_a_single_key() {
+    let body = r#"{"event":"messages.delete","data":{"keys":[{"remoteJid":"4915112345678@s.whatsapp.net",
+      "id":"88888888DEF","fromMe":false}]}}"#;
+    let out = masked(&Masker::partial(), body);
+    assert!(out.contains(r#""id":"88888888DEF""#), "{out}");
+    let ids = |b: &[u8]| {
+        wa_payload::parse(b)
+            .unwrap()
+            .items()
+            .map(|i| i.id.map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(out.as_bytes()), ids(body.as_bytes()));
+}
