@@ -61,6 +61,26 @@ fn hidden(mode: Mode, d: &str) -> Option<String> {
     (h.len() >= if mode == Mode::Partial { 4 } else { 7 }).then(|| h.to_owned())
 }
 
+/// `s` without the hex digits of the keyed tokens in it (`ph_fz_3f9a0c1d2e4b5a69`): their
+/// digits are a MAC's, and libFuzzer's comparison tracing can steer an input's numbers
+/// toward them, so they may match a number by design of the search, not by a leak.
+fn without_tokens(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("_fz_") {
+        out.push_str(&rest[..at + 4]);
+        let tail = &rest[at + 4..];
+        let hex = tail
+            .bytes()
+            .take(16)
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        rest = &tail[hex..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Every string leaf of `masked` that differs from the same leaf of `orig`.
 fn rewritten<'v>(orig: &Value, masked: &'v Value, out: &mut Vec<&'v str>) {
     match (orig, masked) {
@@ -189,7 +209,7 @@ fuzz_target!(|body: &[u8]| {
                 // Keyed tokens are compared as they are; masks and stripped values by their
                 // digits alone (separators hide nothing).
                 let shown = match mode {
-                    Mode::Pseudonym => s.to_owned(),
+                    Mode::Pseudonym => without_tokens(s),
                     _ => s.chars().filter(char::is_ascii_digit).collect(),
                 };
                 // A seed mask shows at most six digits (four and two), which may by chance be
@@ -217,10 +237,15 @@ fuzz_target!(|body: &[u8]| {
             if leaf.contains("://") && leaf.ends_with("/[REDACTED]") {
                 continue;
             }
+            // Message id pseudonyms are keyed too (and base64, steerable like tokens).
+            if mode != Mode::Partial && (leaf.starts_with("wamid.") || leaf.starts_with("wacid.")) {
+                continue;
+            }
+            let leaf = without_tokens(leaf);
             for secret in &secrets {
                 assert!(
                     !leaf.contains(secret.as_str()),
-                    "{mode}: a masked value keeps hidden digits"
+                    "{mode}: a masked value keeps hidden digits: {leaf:?}"
                 );
             }
         }
