@@ -636,13 +636,11 @@ impl MatchIndex {
         let mut user_ids = HashMap::new();
         for (j, item) in st.items().iter().enumerate().skip(first) {
             if let Some(t) = item.phone {
-                let p = st.get(t);
-                match digit_key(p) {
+                let p = super::phone_key(st.get(t));
+                match digit_key(&p) {
                     Some((value, len)) => digits.push((value, len, j)),
                     None => {
-                        phones
-                            .entry(p.strip_prefix('+').unwrap_or(p).to_owned())
-                            .or_insert(j);
+                        phones.entry(p.into_owned()).or_insert(j);
                     }
                 }
             }
@@ -662,8 +660,8 @@ impl MatchIndex {
 
     fn first_match(&self, st: &Scanning<'_, '_>, p: &Pending) -> Option<usize> {
         let by_phone = p.wa_id.and_then(|t| {
-            let w = st.get(t);
-            match digit_key(w) {
+            let w = super::phone_key(st.get(t));
+            match digit_key(&w) {
                 Some(key) => {
                     let at = self.digits.partition_point(|&(v, l, _)| (v, l) < key);
                     self.digits
@@ -671,7 +669,7 @@ impl MatchIndex {
                         .filter(|&&(v, l, _)| (v, l) == key)
                         .map(|&(_, _, j)| j)
                 }
-                None => self.phones.get(w.strip_prefix('+').unwrap_or(w)).copied(),
+                None => self.phones.get(w.as_ref()).copied(),
             }
         });
         let by_user = p

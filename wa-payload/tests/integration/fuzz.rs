@@ -97,3 +97,33 @@ fn masked_user_ids_do_not_conflict() {
         Err(wa_payload::Error::ConflictingParty { .. })
     ));
 }
+
+/// Found by `mask`: a contact's `wa_id` written with separators (`16315(551181`) and a
+/// status's `16315551181` are one number to attribution and to pii-mask's pseudonyms, but
+/// the scan compared them as text, so the contact was not matched with the status, and the
+/// two user ids given for that one number went unnoticed until masking made the phones
+/// equal. Phones now compare by their digits.
+#[test]
+fn phones_written_with_separators_are_one_number() {
+    let body = |wa_id: &str, user_id: &str| {
+        format!(
+            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{
+              "contacts":[{{"wa_id":"{wa_id}","user_id":"{user_id}"}}],
+              "statuses":[{{"id":"wamid.A","status":"read","timestamp":"1","recipient_id":"16315551181",
+                "recipient_user_id":"US.0853567323"}}]}}}}]}}]}}"#
+        )
+    };
+    for wa_id in ["16315(((551181", "+1 631-555-1181", "1.631.555.1181"] {
+        assert!(
+            matches!(
+                wa_payload::parse(body(wa_id, "US.0674560432").as_bytes()),
+                Err(wa_payload::Error::ConflictingParty { .. })
+            ),
+            "{wa_id}"
+        );
+        // With the same user id, the contact rides with the status.
+        let same = body(wa_id, "US.0853567323");
+        let w = wa_payload::parse(same.as_bytes()).unwrap();
+        assert_eq!(w.items().count(), 1, "{wa_id}");
+    }
+}
