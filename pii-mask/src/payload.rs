@@ -484,13 +484,17 @@ fn longest_digit_run(s: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// `+`, digits and the separators a phone number is read with (space, `-`, `.`, `(`, `)`: the
-/// ones `residency_core::attribution::normalize_phone` drops), with at least five digits.
+/// An optional leading `+`, then digits and the separators a phone number is read with
+/// (space, `-`, `.`, `(`, `)`: what `residency_core::attribution::normalize_phone` accepts),
+/// with at least five digits. Exactly these values get a phone token keyed on their digits:
+/// two of them with the same digits are one number to the routing scan too.
 fn looks_like_phone(s: &str) -> bool {
-    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    let body = s.strip_prefix('+').unwrap_or(s);
+    let digits = body.bytes().filter(u8::is_ascii_digit).count();
     digits >= 5
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'(' | b')'))
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
 }
 
 #[derive(Debug, Clone, Copy)]
