@@ -152,7 +152,9 @@ fuzz_target!(|body: &[u8]| {
         );
         for (b, a) in before_items.iter().zip(&after_items) {
             assert_eq!((a.kind, a.party.role), (b.kind, b.party.role), "{mode}");
-            if mode == Mode::Partial {
+            // Partial mode keeps message ids; a WASender record's `id` may be a chat's
+            // address and is masked as one.
+            if mode == Mode::Partial && before.provider() == wa_payload::Provider::CloudApi {
                 assert_eq!(a.id, b.id, "partial mode keeps ids");
             }
         }
