@@ -208,15 +208,18 @@ fuzz_target!(|body: &[u8]| {
                 panic!("strip: a party keeps a phone number of {} digits", d.len());
             }
             for s in [p.phone, p.user_id, p.lid].into_iter().flatten() {
-                // Keyed tokens are compared as they are; masks and stripped values by their
-                // digits alone (separators hide nothing).
+                // Keyed tokens are compared without their MAC digits; masks and stripped
+                // values without the separators of a phone number (they hide nothing).
                 let shown = match mode {
                     Mode::Pseudonym => without_tokens(s),
-                    _ => s.chars().filter(char::is_ascii_digit).collect(),
+                    _ => s
+                        .chars()
+                        .filter(|c| !matches!(c, '+' | ' ' | '-' | '.' | '(' | ')'))
+                        .collect(),
                 };
                 // A seed mask shows at most six digits (four and two), which may by chance be
                 // another number's hidden ones.
-                if mode == Mode::Partial && shown.len() <= 6 {
+                if mode == Mode::Partial && shown.bytes().filter(u8::is_ascii_digit).count() <= 6 {
                     continue;
                 }
                 for secret in &secrets {
