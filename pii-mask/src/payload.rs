@@ -16,10 +16,11 @@
 //!
 //! | field class | examples | `partial` | `pseudonym` | `strip` |
 //! | --- | --- | --- | --- | --- |
-//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` | calling code `49` |
+//! | phone | `from`, `wa_id`, `recipient_id`, `to`, contact-card `phone`, WASender `cleanedSenderPn` | `4915****89` | `ph_k1_…` (`id_k1_…` for a value not shaped like a phone number) | calling code `49` (`+` when there is none) |
 //! | JID | WASender `remoteJid`, `senderPn`, `participant`, `jid`, `owner`, chat and participant ids | `4915****89@s.whatsapp.net` | `ph_k1_…@s.whatsapp.net` | `49@s.whatsapp.net` |
+//! | other address | a phone or JID field holding `user@domain` of another domain | `****@[REDACTED]` | `id_k1_…@id_k1_…` | `@` |
 //! | LID, group | WASender `senderLid`, `…@lid`, `…@g.us` | `****89@lid` | `uid_k1_…@lid`, `id_k1_…@g.us` | `@lid`, `@g.us` |
-//! | user id | `*user_id` (`US.1349…`) | `US.****18` | `US.uid_k1_…` | `US.` |
+//! | user id | `*user_id` (`US.1349…`; a malformed id, which names no country, is masked whole) | `US.****18` | `US.uid_k1_…` | `US.` |
 //! | name | profile `name`, `username`, contact-card names, `pushName`, `notify`, `verifiedName`, group `subject` | `[REDACTED]` | `nm_k1_…` | `""` |
 //! | text | `body`, `caption`, `text`, `conversation`, `messageBody`, `filename`, `vcard`, order text, `response_json`, system bodies, error `details`, addresses, e-mails | `[REDACTED]` | `tx_k1_…` | `""` |
 //! | opaque | `ctwa_clid`, identity `hash`, `biz_opaque_callback_data`, `mediaKey`, `jpegThumbnail`, `sdp`, `qr` | `[REDACTED]` | `id_k1_…` | `""` |
@@ -63,11 +64,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use residency_core::attribution::attribute_phone;
 use serde_json::{Map, Value};
-use wa_payload::Provider;
 use wa_payload::schema::{self, Object, Personal, Shape};
+use wa_payload::{Address, Provider};
 
-use crate::phone::{self, PhoneMask, STARS};
+use crate::phone::{PhoneMask, STARS};
 use crate::pseudonym::Kind;
 use crate::{MaskError, PseudonymKey, message_id};
 
@@ -311,7 +313,9 @@ impl Masker {
         Some(match class {
             Class::Keep => return self.message_ids_within(s),
             Class::MaybeAddress => {
-                if s.contains('@') || looks_like_phone(s) {
+                // The routing scan reads any such string of a chat, contact or participant
+                // as its party: whatever could hold a phone number is masked as one.
+                if s.contains('@') || looks_like_phone(s) || longest_digit_run(s) >= 5 {
                     self.address(s)
                 } else {
                     return self.message_ids_within(s);
@@ -356,50 +360,86 @@ impl Masker {
     }
 
     /// A phone number, or a JID whose user part is a phone number or a LID.
+    ///
+    /// The value is read with [`wa_payload::Address`], the routing scan's own reading, so the
+    /// masked value addresses a person exactly when the original did: a phone number stays a
+    /// phone number (its mask), a LID a LID, and anything else stays something that names
+    /// no one. A device or agent suffix (`:12`, `.0`) is dropped.
     fn address(&self, s: &str) -> String {
-        let (user, domain) = match s.rsplit_once('@') {
-            Some((u, d)) => (u, Some(d)),
-            None => (s, None),
-        };
-        // `4915...:12@s.whatsapp.net`: a device suffix goes with the user.
-        let user = user.split_once(':').map_or(user, |(u, _)| u);
-        // Only phone-number JIDs carry a calling code; LIDs, group ids (`…@g.us`, whose
-        // legacy form starts with the creator's number), newsletters and anything else are
-        // opaque user or group identifiers.
-        let phone_jid = matches!(domain, None | Some("s.whatsapp.net" | "c.us"));
-        let masked = if phone_jid {
-            match self.mode {
-                Mode::Partial => self.phone.mask(user),
-                Mode::Pseudonym => self.token(Kind::Phone, user),
-                Mode::Strip => phone::calling_code(user)
-                    .map(|c| c.get().to_string())
-                    .unwrap_or_default(),
-            }
-        } else {
-            let kind = if domain == Some("lid") {
-                Kind::UserId
-            } else {
-                Kind::Opaque
-            };
-            match self.mode {
-                Mode::Partial => tail_mask(user),
-                Mode::Pseudonym => self.token(kind, user),
+        let domain = s.split_once('@').map(|(_, d)| d);
+        let masked = match Address::parse(s) {
+            Address::Phone(p) => self.phone_number(p),
+            Address::Lid(l) => match self.mode {
+                Mode::Partial => tail_mask(l),
+                Mode::Pseudonym => self.token(Kind::UserId, l),
                 Mode::Strip => String::new(),
+            },
+            // Nothing to mask, or a WhatsApp address with an empty user part (`:1@c.us`):
+            // keep naming no one.
+            Address::Other(_) if domain.is_none_or(|d| matches!(d, "s.whatsapp.net" | "c.us")) => {
+                String::new()
+            }
+            // Groups (whose legacy ids start with the creator's number), lists, channels and
+            // any other address: an opaque identifier.
+            _ => {
+                let user = s.split_once('@').map_or(s, |(u, _)| u);
+                match self.mode {
+                    Mode::Partial => tail_mask(user),
+                    Mode::Pseudonym => self.token(Kind::Opaque, user),
+                    Mode::Strip => String::new(),
+                }
             }
         };
         match domain {
-            Some(d) => format!("{masked}@{d}"),
+            Some(d) => format!("{masked}@{}", self.domain(d)),
             None => masked,
         }
     }
 
-    /// A business-scoped user id: the `CC.` country prefix survives every mode.
+    /// A phone number (the user part of a phone JID, or a bare value).
+    fn phone_number(&self, user: &str) -> String {
+        match self.mode {
+            Mode::Partial => self.phone.mask(user),
+            // A phone token is keyed on the digits alone, so that one number written two
+            // ways gets one token; a value that is no phone number (a placeholder such as
+            // `<USER_PHONE_NUMBER>`) is tokenized whole, or every such value would become
+            // the same "person".
+            Mode::Pseudonym if looks_like_phone(user) => self.token(Kind::Phone, user),
+            Mode::Pseudonym => self.token(Kind::Opaque, user),
+            // The calling code attribution reads (`residency_core::attribution`), so the
+            // stripped value routes as the number did at the calling-code level: one of a
+            // number, or a bare code (`36`) kept as it is; never one read out of the digits
+            // of a placeholder (`q234567890` is no number `234`). Without a code, a number
+            // still leaves a mark (`+`): an emptied address names no one, and the item it
+            // made would vanish.
+            Mode::Strip => match attribute_phone(user).calling_code {
+                Some(c) => c.get().to_string(),
+                None => "+".to_owned(),
+            },
+        }
+    }
+
+    /// The domain of an address: WhatsApp's own (`s.whatsapp.net`, `c.us`, `lid`, `g.us`,
+    /// `broadcast`, `newsletter`) say only what kind of address it is and are kept; any other
+    /// (an e-mail address, a crafted value) is personal like the user part.
+    fn domain(&self, d: &str) -> String {
+        match d {
+            "" | "s.whatsapp.net" | "c.us" | "lid" | "g.us" | "broadcast" | "newsletter" => {
+                d.to_owned()
+            }
+            _ => self.opaque(Kind::Opaque, d),
+        }
+    }
+
+    /// A business-scoped user id: the `CC.` country prefix survives every mode, when the id
+    /// is one attribution reads (well formed, a known country). A malformed id names no
+    /// country and is masked whole, so that its mask is no well-formed id either: a mask
+    /// must not give an id a country, or make two ids that named no one conflict.
     fn user_id(&self, s: &str) -> String {
         let b = s.as_bytes();
         let prefix_len = if b.len() > 3
-            && b.first().is_some_and(u8::is_ascii_uppercase)
-            && b.get(1).is_some_and(u8::is_ascii_uppercase)
             && b.get(2) == Some(&b'.')
+            && residency_core::attribution::attribute_user_id(s).is_attributed()
         {
             3
         } else {
@@ -481,12 +521,25 @@ fn url_origin(s: &str) -> String {
     REDACTED.to_owned()
 }
 
-/// `+`, digits, spaces and dashes only, with at least five digits.
+/// The length of the longest run of ASCII digits in `s`.
+fn longest_digit_run(s: &str) -> usize {
+    s.split(|c: char| !c.is_ascii_digit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+}
+
+/// An optional leading `+`, then digits and the separators a phone number is read with
+/// (space, `-`, `.`, `(`, `)`: what `residency_core::attribution::normalize_phone` accepts),
+/// with at least five digits. Exactly these values get a phone token keyed on their digits:
+/// two of them with the same digits are one number to the routing scan too.
 fn looks_like_phone(s: &str) -> bool {
-    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    let body = s.strip_prefix('+').unwrap_or(s);
+    let digits = body.bytes().filter(u8::is_ascii_digit).count();
     digits >= 5
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'(' | b')'))
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -618,7 +671,8 @@ fn classify_unmodeled(ctx: Ctx, parent: Option<&str>, key: &str) -> Class {
                 Some("messages" | "statuses" | "context" | "message_echoes" | "calls"),
             ) => Class::MessageId,
             (Provider::CloudApi, _) => Class::Keep,
-            (Provider::Wasender, Some("key")) => Class::ClientMessageId,
+            // A message key, alone or in a `keys` list (`messages.delete`).
+            (Provider::Wasender, Some("key" | "keys")) => Class::ClientMessageId,
             // WASender, and any provider a later version adds: an id may be an address.
             (_, _) => Class::MaybeAddress,
         },

@@ -529,6 +529,10 @@ fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Payload
 /// Matches each contact of a change with the first item (in item order) whose phone equals
 /// its `wa_id` or whose user id equals its `user_id`. A matched pair whose phones, or whose
 /// user ids, differ is a conflict. A contact no item matches is an item of its own.
+///
+/// Only a user id of the full `CC.` + id shape matches: a bare country prefix (`US.`, what
+/// pii-mask's strip mode leaves of every id) names no one, so two people who share it are
+/// not one party (the same rule [`check_pair`] applies to conflicts).
 fn match_contacts(
     c: &Cursor<'_>,
     st: &mut Scanning<'_, '_>,
@@ -603,7 +607,10 @@ fn matches(st: &Scanning<'_, '_>, p: &Pending, item: &RawItem) -> bool {
     };
     by_phone
         || match (p.user_id, item.user_id) {
-            (Some(a), Some(b)) => st.get(a) == st.get(b),
+            (Some(a), Some(b)) => {
+                let a = st.get(a);
+                looks_like_user_id(a) && a == st.get(b)
+            }
             _ => false,
         }
 }
@@ -644,18 +651,18 @@ impl MatchIndex {
         let mut user_ids = HashMap::new();
         for (j, item) in st.items().iter().enumerate().skip(first) {
             if let Some(t) = item.phone {
-                let p = st.get(t);
-                match digit_key(p) {
+                let p = super::phone_key(st.get(t));
+                match digit_key(&p) {
                     Some((value, len)) => digits.push((value, len, j)),
                     None => {
-                        phones
-                            .entry(p.strip_prefix('+').unwrap_or(p).to_owned())
-                            .or_insert(j);
+                        phones.entry(p.into_owned()).or_insert(j);
                     }
                 }
             }
-            if let Some(t) = item.user_id {
-                user_ids.entry(st.get(t).to_owned()).or_insert(j);
+            if let Some(t) = item.user_id.map(|t| st.get(t))
+                && looks_like_user_id(t)
+            {
+                user_ids.entry(t.to_owned()).or_insert(j);
             }
         }
         digits.sort_unstable();
@@ -668,8 +675,8 @@ impl MatchIndex {
 
     fn first_match(&self, st: &Scanning<'_, '_>, p: &Pending) -> Option<usize> {
         let by_phone = p.wa_id.and_then(|t| {
-            let w = st.get(t);
-            match digit_key(w) {
+            let w = super::phone_key(st.get(t));
+            match digit_key(&w) {
                 Some(key) => {
                     let at = self.digits.partition_point(|&(v, l, _)| (v, l) < key);
                     self.digits
@@ -677,7 +684,7 @@ impl MatchIndex {
                         .filter(|&&(v, l, _)| (v, l) == key)
                         .map(|&(_, _, j)| j)
                 }
-                None => self.phones.get(w.strip_prefix('+').unwrap_or(w)).copied(),
+                None => self.phones.get(w.as_ref()).copied(),
             }
         });
         let by_user = p
@@ -728,13 +735,18 @@ fn check_pair(
     Ok(())
 }
 
-/// `CC.` followed by an id: the shape of a business-scoped user id.
+/// `CC.` followed by an id of `A-Z a-z 0-9 . _ -`: the shape of a business-scoped user id.
+/// A bare prefix (`US.`) or a masked one (`US.****18`, pii-mask's partial mode) names no one,
+/// as a masked phone (`4915****89`) does not.
 fn looks_like_user_id(u: &str) -> bool {
     let b = u.as_bytes();
     b.len() > 3
         && b.first().is_some_and(u8::is_ascii_uppercase)
         && b.get(1).is_some_and(u8::is_ascii_uppercase)
         && b.get(2) == Some(&b'.')
+        && b.iter()
+            .skip(3)
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
 }
 
 /// The path (within `value`) of the field that gave an item its phone or user id.

@@ -856,9 +856,33 @@ pub(crate) fn looks_like_phone(p: &str) -> bool {
             .all(|b| b.is_ascii_digit() || matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
 }
 
-/// Two phone numbers name the same person when their digits match (a leading `+` aside).
+/// Two phone numbers name the same person when their digits match: a leading `+` and the
+/// separators attribution drops (space, `-`, `.`, `(`, `)`) aside, so `+1 631-555-1181` and
+/// `16315551181` are one number, as they are one country and one pseudonym.
 pub(crate) fn same_phone(a: &str, b: &str) -> bool {
-    a.strip_prefix('+').unwrap_or(a) == b.strip_prefix('+').unwrap_or(b)
+    phone_chars(a).eq(phone_chars(b))
+}
+
+/// The characters of a phone value that tell it apart (see [`same_phone`]).
+fn phone_chars(p: &str) -> impl Iterator<Item = char> + '_ {
+    p.strip_prefix('+')
+        .unwrap_or(p)
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+}
+
+/// A phone value reduced to the characters [`same_phone`] compares, for keyed lookups;
+/// borrowed when it has no separator.
+pub(crate) fn phone_key(p: &str) -> std::borrow::Cow<'_, str> {
+    let body = p.strip_prefix('+').unwrap_or(p);
+    if body
+        .bytes()
+        .any(|b| matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
+    {
+        std::borrow::Cow::Owned(phone_chars(body).collect())
+    } else {
+        std::borrow::Cow::Borrowed(body)
+    }
 }
 
 #[cfg(test)]

@@ -361,6 +361,12 @@ impl Identity {
                         {
                             return Err(st.conflict(c, st.here(first), st.here(name)));
                         }
+                        // A placeholder seen first gives way to the first phone number, so
+                        // that it neither stands for the party nor hides a later number
+                        // that differs from this one.
+                        if !super::looks_like_phone(other) && super::looks_like_phone(p) {
+                            self.phone = Some((name, st.sub(t, start, len)));
+                        }
                     }
                     None => self.phone = Some((name, st.sub(t, start, len))),
                 }
