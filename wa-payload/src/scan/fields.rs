@@ -142,20 +142,23 @@ mod tests {
     use crate::scan::Scanner;
     use crate::{Limits, PayloadError};
 
-    /// The error of scanning a Cloud API body whose only message is `message`.
-    fn message_error(message: &str) -> Option<PayloadError> {
-        let body = format!(
+    /// A Cloud API body whose only message is `message`.
+    fn body(message: &str) -> String {
+        format!(
             r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messages":[{message}]}}}}]}}]}}"#
-        );
+        )
+    }
+
+    /// The error of scanning that body.
+    fn message_error(message: &str) -> Option<PayloadError> {
         Scanner::new()
-            .scan(body.as_bytes(), &Limits::default())
+            .scan(body(message).as_bytes(), &Limits::default())
             .err()
     }
 
+    /// The sender's phone of that body's one item.
     fn sender(message: &str) -> Option<String> {
-        let body = format!(
-            r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messages":[{message}]}}}}]}}]}}"#
-        );
+        let body = body(message);
         let mut scanner = Scanner::new();
         let scan = scanner.scan(body.as_bytes(), &Limits::default()).unwrap();
         let item = scan.items().next().unwrap();
