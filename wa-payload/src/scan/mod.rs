@@ -860,7 +860,18 @@ pub(crate) fn looks_like_phone(p: &str) -> bool {
 /// separators attribution drops (space, `-`, `.`, `(`, `)`) aside, so `+1 631-555-1181` and
 /// `16315551181` are one number, as they are one country and one pseudonym.
 pub(crate) fn same_phone(a: &str, b: &str) -> bool {
-    phone_chars(a).eq(phone_chars(b))
+    let (x, y) = (
+        a.strip_prefix('+').unwrap_or(a),
+        b.strip_prefix('+').unwrap_or(b),
+    );
+    // The common case, on every contact of a body: plain digits, compared as bytes.
+    x == y || ((has_separator(x) || has_separator(y)) && phone_chars(a).eq(phone_chars(b)))
+}
+
+/// Whether a phone value holds one of the separators [`phone_chars`] drops.
+fn has_separator(p: &str) -> bool {
+    p.bytes()
+        .any(|b| matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
 }
 
 /// The characters of a phone value that tell it apart (see [`same_phone`]).
@@ -875,10 +886,7 @@ fn phone_chars(p: &str) -> impl Iterator<Item = char> + '_ {
 /// borrowed when it has no separator.
 pub(crate) fn phone_key(p: &str) -> std::borrow::Cow<'_, str> {
     let body = p.strip_prefix('+').unwrap_or(p);
-    if body
-        .bytes()
-        .any(|b| matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
-    {
+    if has_separator(body) {
         std::borrow::Cow::Owned(phone_chars(body).collect())
     } else {
         std::borrow::Cow::Borrowed(body)
