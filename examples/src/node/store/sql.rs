@@ -802,12 +802,28 @@ impl SqliteStore {
             // The folder of an embedded database is the operator's data folder.
             let _ = std::fs::create_dir_all(dir);
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(StoreError::db("open sqlite"))?;
+        // Switching a fresh file to WAL takes a lock that SQLite does not wait for, so a
+        // node opening it while another does can be told "database is locked": try again
+        // within the same bound as the migrations.
+        const TRIES: u32 = 50;
+        let mut tried = 0;
+        let pool = loop {
+            tried += 1;
+            match SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await
+            {
+                Ok(pool) => break pool,
+                Err(sqlx::Error::Database(e))
+                    if tried < TRIES && matches!(e.code().as_deref(), Some("5" | "6")) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50 + 20 * u64::from(tried))).await;
+                }
+                Err(e) => return Err(StoreError::db("open sqlite")(e)),
+            }
+        };
         migrate_sqlite(&pool).await?;
         Ok(Self {
             pool,
