@@ -260,10 +260,16 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
         .filter(|l| code.length_rules.contains(l))
         .and_then(|l| {
             keys.clone()
-                .find_map(|key| table::LENGTH_PREFIXES.get(&(u64::from(l) * 10_000_000_000 + key)))
+                .map(|key| u64::from(l) * 10_000_000_000 + key)
+                .filter(|&key| listed(key))
+                .find_map(|key| table::LENGTH_PREFIXES.get(&key))
         });
     let country = by_length
-        .or_else(|| keys.clone().find_map(|key| table::PREFIXES.get(&key)))
+        .or_else(|| {
+            keys.clone()
+                .filter(|&key| listed(key))
+                .find_map(|key| table::PREFIXES.get(&key))
+        })
         .copied()
         .or(code.main);
     Some(PlanMatch {
@@ -271,6 +277,20 @@ pub fn lookup(digits: &[u8]) -> Option<PlanMatch> {
         country,
         basis: PlanBasis::LeadingDigits,
     })
+}
+
+/// Whether `key` may be in `PREFIXES` or `LENGTH_PREFIXES`: `false` means it is in neither.
+///
+/// Most probes miss (a US number tries three NANP prefix lengths before it falls back to
+/// the main region), and a miss answered here costs a multiply and a bit test instead of
+/// SipHash. The generator sets one bit per key (`table::PREFIX_FILTER`, same hash).
+#[inline]
+fn listed(key: u64) -> bool {
+    const BITS: u32 = (table::PREFIX_FILTER.len() * 64).trailing_zeros();
+    let bit = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - BITS)) as usize;
+    table::PREFIX_FILTER
+        .get(bit / 64)
+        .is_some_and(|word| word & (1 << (bit % 64)) != 0)
 }
 
 /// Shortest and longest national significant number (digits after the calling code) that
@@ -373,6 +393,21 @@ mod tests {
     fn non_digits_after_the_code_stop_the_prefix_walk() {
         assert_eq!(country("1876x"), cc("JM"));
         assert_eq!(country("18x6"), cc("US"));
+    }
+
+    #[test]
+    fn the_filter_passes_every_key_of_both_maps() {
+        assert!(table::PREFIX_FILTER.len().is_power_of_two());
+        for key in table::PREFIXES.keys().chain(table::LENGTH_PREFIXES.keys()) {
+            assert!(listed(*key), "{key}");
+        }
+        // It answers most other keys: a US number's prefixes are in neither map.
+        let misses = (0..1000u64)
+            .map(|area| 3_001_000_000 + area)
+            .filter(|key| table::PREFIXES.get(key).is_none())
+            .filter(|&key| !listed(key))
+            .count();
+        assert!(misses > 800, "{misses}");
     }
 
     #[test]

@@ -590,6 +590,8 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
     let mut prefix_map = phf_codegen::Map::<u64>::new();
     let mut length_map = phf_codegen::Map::<u64>::new();
     let mut n_prefixes = 0usize;
+    // Every key of both maps, for the filter in front of them.
+    let mut filter = [0u64; FILTER_WORDS];
     let mut shared = 0usize;
     let mut nongeo = Vec::new();
     for (&code, list) in &by_code {
@@ -657,6 +659,7 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
                     None => {
                         writeln!(prefixes, "//   {grouped} {id}  +{code} {p}").ok();
                         prefix_map.entry(key, value);
+                        set_filter_bit(&mut filter, key);
                     }
                     Some(l) => {
                         writeln!(
@@ -664,7 +667,9 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
                             "//   {l}_{grouped} {id}  +{code} {p}, {l}-digit national numbers"
                         )
                         .ok();
-                        length_map.entry(u64::from(*l) * 10_000_000_000 + key, value);
+                        let key = u64::from(*l) * 10_000_000_000 + key;
+                        length_map.entry(key, value);
+                        set_filter_bit(&mut filter, key);
                     }
                 }
                 n_prefixes += 1;
@@ -768,7 +773,41 @@ fn generate(territories: &[Territory], version: &str, source: &str) -> Result<St
         length_map.build()
     )
     .ok();
+    writeln!(out).ok();
+    writeln!(
+        out,
+        "/// A filter in front of both maps: bit `(key * 0x9E37_79B9_7F4A_7C15) >> {}` is set for"
+    , 64 - FILTER_BITS)
+    .ok();
+    writeln!(
+        out,
+        "/// every key of `PREFIXES` and `LENGTH_PREFIXES`, so most keys that are in neither map"
+    )
+    .ok();
+    writeln!(
+        out,
+        "/// are answered without hashing them (`numbering::listed`)."
+    )
+    .ok();
+    writeln!(out, "pub(super) static PREFIX_FILTER: [u64; {FILTER_WORDS}] = [").ok();
+    for chunk in filter.chunks(4) {
+        let words: Vec<String> = chunk.iter().map(|w| format!("0x{w:016x}")).collect();
+        writeln!(out, "    {},", words.join(", ")).ok();
+    }
+    writeln!(out, "];").ok();
     Ok(out)
+}
+
+/// Bits of the prefix filter's index (`residency-core`'s `numbering::listed` uses the same
+/// hash; its tests check that every key of the maps passes the filter).
+const FILTER_BITS: u32 = 12;
+/// 64-bit words of the prefix filter.
+const FILTER_WORDS: usize = 1 << (FILTER_BITS - 6);
+
+/// Sets the filter bit of `key`: a multiplicative (Fibonacci) hash, its top bits.
+fn set_filter_bit(filter: &mut [u64; FILTER_WORDS], key: u64) {
+    let bit = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FILTER_BITS)) as usize;
+    filter[bit / 64] |= 1 << (bit % 64);
 }
 
 /// `residency-core/src/policy/seed.rs` from the seed policy's list: lines of a region and its
