@@ -476,10 +476,17 @@ pub(crate) struct Scanning<'b, 'o> {
 
 impl Scanning<'_, '_> {
     /// Turns a span into a [`Text`], decoding (and copying) it only if it has escapes.
+    #[inline]
     pub(crate) fn text(&mut self, span: Span) -> Result<Text, PayloadError> {
         if !span.is_escaped() {
             return Ok(Text::Raw(to_u32(span.start()), to_u32(span.end())));
         }
+        self.decoded(span)
+    }
+
+    /// [`text`](Self::text) of a span with escapes.
+    #[inline(never)]
+    fn decoded(&mut self, span: Span) -> Result<Text, PayloadError> {
         // The cursor validated the escapes, so decoding cannot fail.
         let s = span
             .decode(self.bytes)
