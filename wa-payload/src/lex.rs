@@ -15,6 +15,10 @@
 //! back as [`Span`]s of the input; only strings with escapes need decoding
 //! ([`Span::decode`]).
 //!
+//! Errors are [`Error`], a boxed [`PayloadError`]: a `Result` of the cursor is then at most
+//! two words, returned in registers through the scan's many small steps, and the error is
+//! built only on the way out (`*err` unboxes it).
+//!
 //! ```
 //! use wa_payload::lex::Cursor;
 //!
@@ -30,12 +34,15 @@
 //!
 //! assert!(Cursor::new(br#""\ud800""#, 8).skip().is_err()); // lone surrogate
 //! assert!(Cursor::new(b"1e400", 8).skip().is_err()); // not a finite f64
-//! # Ok::<(), wa_payload::PayloadError>(())
+//! # Ok::<(), wa_payload::lex::Error>(())
 //! ```
 
 use std::borrow::Cow;
 
 use crate::PayloadError;
+
+/// The cursor's error: a [`PayloadError`] in a box (see the [module docs](self)).
+pub type Error = Box<PayloadError>;
 
 /// The content of a JSON string (without its quotes), as a byte range of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +84,7 @@ impl Span {
     /// let body = br#""a\nb""#;
     /// let span = Cursor::new(body, 1).string()?;
     /// assert_eq!(span.decode(body).as_deref(), Some("a\nb"));
-    /// # Ok::<(), wa_payload::PayloadError>(())
+    /// # Ok::<(), wa_payload::lex::Error>(())
     /// ```
     pub fn decode(self, body: &[u8]) -> Option<Cow<'_, str>> {
         if !self.escaped {
@@ -178,8 +185,8 @@ impl<'a> Cursor<'a> {
     /// A syntax error at the current position (`Truncated` at the end of input).
     #[cold]
     #[inline(never)]
-    pub fn syntax(&self) -> PayloadError {
-        syntax_at(self.bytes, self.pos)
+    pub fn syntax(&self) -> Error {
+        Box::new(syntax_at(self.bytes, self.pos))
     }
 
     #[inline]
@@ -200,7 +207,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// After the root value: only whitespace may follow.
-    pub fn end(&mut self) -> Result<(), PayloadError> {
+    pub fn end(&mut self) -> Result<(), Error> {
         self.ws();
         if self.pos == self.bytes.len() {
             Ok(())
@@ -226,7 +233,7 @@ impl<'a> Cursor<'a> {
     }
 
     #[inline]
-    fn enter(&mut self) -> Result<(), PayloadError> {
+    fn enter(&mut self) -> Result<(), Error> {
         self.depth += 1;
         if self.depth > self.max_depth {
             return Err(self.too_deep());
@@ -236,16 +243,16 @@ impl<'a> Cursor<'a> {
 
     #[cold]
     #[inline(never)]
-    fn too_deep(&self) -> PayloadError {
-        PayloadError::TooDeep {
+    fn too_deep(&self) -> Error {
+        Box::new(PayloadError::TooDeep {
             limit: self.max_depth,
             offset: self.pos,
-        }
+        })
     }
 
     /// Reads a string (after whitespace).
     #[inline(always)]
-    pub fn string(&mut self) -> Result<Span, PayloadError> {
+    pub fn string(&mut self) -> Result<Span, Error> {
         self.ws();
         // The common case, inline: no escape, the run ends at the closing quote.
         if self.peek() == Some(b'"') {
@@ -265,7 +272,7 @@ impl<'a> Cursor<'a> {
 
     /// [`string`](Self::string) for a string with escapes, and for the errors.
     #[inline(never)]
-    fn string_slow(&mut self) -> Result<Span, PayloadError> {
+    fn string_slow(&mut self) -> Result<Span, Error> {
         if self.peek() != Some(b'"') {
             return Err(self.syntax());
         }
@@ -312,7 +319,7 @@ impl<'a> Cursor<'a> {
 
     /// Checks the escape whose character (after the backslash) is at `at`; returns the offset
     /// just past it. A `\u` high surrogate must be followed by a `\u` low surrogate.
-    fn escape(&mut self, at: usize) -> Result<usize, PayloadError> {
+    fn escape(&mut self, at: usize) -> Result<usize, Error> {
         match self.bytes.get(at) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(at + 1),
             Some(b'u') => {
@@ -346,7 +353,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The four hex digits at `at`.
-    fn hex4(&mut self, at: usize) -> Result<u16, PayloadError> {
+    fn hex4(&mut self, at: usize) -> Result<u16, Error> {
         let mut v = 0u16;
         for i in 0..4 {
             let digit = self
@@ -365,7 +372,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips any value, validating it.
-    pub fn skip(&mut self) -> Result<(), PayloadError> {
+    pub fn skip(&mut self) -> Result<(), Error> {
         match self.peek_token() {
             Some(Token::String) => self.string().map(|_| ()),
             Some(Token::Object | Token::Array) => self.skip_nested(),
@@ -380,7 +387,7 @@ impl<'a> Cursor<'a> {
     /// kinds of the open containers are the bits of one word. The checks, errors and error
     /// positions are those of walking it with [`object`](Self::object) and
     /// [`array`](Self::array).
-    fn skip_nested(&mut self) -> Result<(), PayloadError> {
+    fn skip_nested(&mut self) -> Result<(), Error> {
         // A depth bound beyond what the word holds (above 128 levels from here): recurse.
         if self.max_depth.saturating_sub(self.depth) > 128 {
             return if self.peek() == Some(b'{') {
@@ -453,7 +460,7 @@ impl<'a> Cursor<'a> {
 
     /// An object member's key and colon; the cursor is left at the first byte of its value.
     #[inline]
-    fn member_key(&mut self) -> Result<(), PayloadError> {
+    fn member_key(&mut self) -> Result<(), Error> {
         self.string()?;
         self.ws();
         if self.peek() != Some(b':') {
@@ -464,7 +471,7 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), PayloadError> {
+    fn literal(&mut self, word: &[u8]) -> Result<(), Error> {
         if self.bytes.get(self.pos..self.pos + word.len()) == Some(word) {
             self.pos += word.len();
             Ok(())
@@ -474,7 +481,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads `true` or `false`.
-    pub fn boolean(&mut self) -> Result<bool, PayloadError> {
+    pub fn boolean(&mut self) -> Result<bool, Error> {
         match self.peek_token() {
             Some(Token::Bool) if self.peek() == Some(b't') => self.literal(b"true").map(|()| true),
             Some(Token::Bool) => self.literal(b"false").map(|()| false),
@@ -483,7 +490,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads `null`.
-    pub fn null(&mut self) -> Result<(), PayloadError> {
+    pub fn null(&mut self) -> Result<(), Error> {
         self.ws();
         self.literal(b"null")
     }
@@ -497,7 +504,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads a number; it must be finite as an `f64`.
-    pub fn number(&mut self) -> Result<(), PayloadError> {
+    pub fn number(&mut self) -> Result<(), Error> {
         self.ws();
         let start = self.pos;
         if self.peek() == Some(b'-') {
@@ -548,8 +555,8 @@ impl<'a> Cursor<'a> {
     /// Walks an object, calling `f` with each key; `f` must consume the key's value.
     pub fn object(
         &mut self,
-        mut f: impl FnMut(&mut Self, Span) -> Result<(), PayloadError>,
-    ) -> Result<(), PayloadError> {
+        mut f: impl FnMut(&mut Self, Span) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.ws();
         if self.peek() != Some(b'{') {
             return Err(self.syntax());
@@ -586,8 +593,8 @@ impl<'a> Cursor<'a> {
     /// Walks an array, calling `f` with each element's index; `f` must consume the element.
     pub fn array(
         &mut self,
-        mut f: impl FnMut(&mut Self, u32) -> Result<(), PayloadError>,
-    ) -> Result<(), PayloadError> {
+        mut f: impl FnMut(&mut Self, u32) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         self.ws();
         if self.peek() != Some(b'[') {
             return Err(self.syntax());
@@ -626,8 +633,7 @@ impl<'a> Cursor<'a> {
 /// ```
 pub fn validate(body: &[u8], max_depth: usize) -> Result<(), PayloadError> {
     let mut c = Cursor::new(body, max_depth);
-    c.skip()?;
-    c.end()
+    c.skip().and_then(|()| c.end()).map_err(|e| *e)
 }
 
 /// The error for a grammar violation at byte `offset`: [`PayloadError::Truncated`] at the end of
@@ -885,7 +891,7 @@ mod tests {
     }
 
     /// The recursive walk `skip` replaced: `object`/`array` calling `skip` for each value.
-    fn skip_by_walking(c: &mut Cursor<'_>) -> Result<(), PayloadError> {
+    fn skip_by_walking(c: &mut Cursor<'_>) -> Result<(), Box<PayloadError>> {
         match c.peek_token() {
             Some(Token::Object) => c.object(|c, _| skip_by_walking(c)),
             Some(Token::Array) => c.array(|c, _| skip_by_walking(c)),

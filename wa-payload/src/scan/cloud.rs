@@ -77,14 +77,17 @@ fn position(entry: u32, change: u32, slot: Slot, index: u32) -> Position {
 }
 
 /// `entry`, an array (checked by the caller).
-pub(super) fn entries(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadError> {
+pub(super) fn entries(
+    c: &mut Cursor<'_>,
+    st: &mut Scanning<'_, '_>,
+) -> Result<(), Box<PayloadError>> {
     st.push_key("entry");
     let r = c.array(|c, e| element(c, st, Container::Entries, e, |c, st| entry(c, st, e)));
     st.pop();
     r
 }
 
-fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), PayloadError> {
+fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), Box<PayloadError>> {
     st.expect_object(c)?;
     let first = st.items().len();
     let mut waba: Option<Text> = None;
@@ -141,7 +144,7 @@ fn change(
     st: &mut Scanning<'_, '_>,
     e: u32,
     ci: u32,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     st.expect_object(c)?;
     let first = st.items().len();
     st.contacts().clear();
@@ -214,7 +217,7 @@ fn value(
     e: u32,
     ci: u32,
     phone_number_id: &mut Option<Text>,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let mut seen = 0u16;
     c.object(|c, key| {
         let Some(i) = st.key_in(key, VALUE_KEYS) else {
@@ -257,7 +260,7 @@ fn item_array(
     e: u32,
     ci: u32,
     slot: Slot,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let container = Container::Items {
         entry: e,
         change: ci,
@@ -277,7 +280,7 @@ fn cloud_item(
     c: &mut Cursor<'_>,
     st: &mut Scanning<'_, '_>,
     pos: Position,
-) -> Result<RawItem, PayloadError> {
+) -> Result<RawItem, Box<PayloadError>> {
     let text = Val::text;
     Ok(match pos.slot {
         Slot::Messages | Slot::Echoes => {
@@ -353,7 +356,7 @@ fn history(
     st: &mut Scanning<'_, '_>,
     e: u32,
     ci: u32,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let chunks = Container::History {
         entry: e,
         change: ci,
@@ -400,7 +403,7 @@ fn thread(
     ci: u32,
     chunk: u32,
     t: u32,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     st.expect_object(c)?;
     let first = st.items().len();
     let slot = Slot::History { chunk, thread: t };
@@ -474,7 +477,7 @@ fn state_sync(
     st: &mut Scanning<'_, '_>,
     e: u32,
     ci: u32,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let container = Container::Items {
         entry: e,
         change: ci,
@@ -505,7 +508,7 @@ fn state_sync(
 }
 
 /// `value.contacts`: collected here, matched with the change's items once it is read.
-fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadError> {
+fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Box<PayloadError>> {
     c.array(|c, k| {
         st.push_index(k);
         st.expect_object(c)?;
@@ -539,7 +542,7 @@ fn match_contacts(
     e: u32,
     ci: u32,
     first: usize,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let pending = std::mem::take(st.contacts());
     if pending.is_empty() {
         *st.contacts() = pending;
@@ -705,7 +708,7 @@ fn check_pair(
     ci: u32,
     p: &Pending,
     j: usize,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let Some(item) = st.items().get(j) else {
         return Ok(());
     };

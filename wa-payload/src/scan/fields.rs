@@ -75,7 +75,7 @@ impl Scanning<'_, '_> {
         &mut self,
         c: &mut Cursor<'_>,
         fields: &Fields<N>,
-    ) -> Result<[Option<Val>; N], PayloadError> {
+    ) -> Result<[Option<Val>; N], Box<PayloadError>> {
         let mut found: [Option<Val>; N] = [None; N];
         let mut seen = 0u64;
         c.object(|c, key| {

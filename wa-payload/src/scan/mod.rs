@@ -234,7 +234,7 @@ impl Scanner {
         body: &'b [u8],
         limits: &Limits,
     ) -> Result<Scan<'s, 'b>, PayloadError> {
-        self.run(body, limits, false)
+        self.run(body, limits, false).map_err(|e| *e)
     }
 
     /// Like [`scan`](Self::scan), and also records the byte span of every [`ElementSpan`] a
@@ -244,7 +244,7 @@ impl Scanner {
         body: &'b [u8],
         limits: &Limits,
     ) -> Result<Scan<'s, 'b>, PayloadError> {
-        self.run(body, limits, true)
+        self.run(body, limits, true).map_err(|e| *e)
     }
 
     fn run<'s, 'b>(
@@ -252,14 +252,14 @@ impl Scanner {
         body: &'b [u8],
         limits: &Limits,
         record: bool,
-    ) -> Result<Scan<'s, 'b>, PayloadError> {
+    ) -> Result<Scan<'s, 'b>, Box<PayloadError>> {
         self.out.clear();
         self.out.record = record;
         if body.len() > limits.max_body_bytes {
-            return Err(PayloadError::TooLarge {
+            return Err(Box::new(PayloadError::TooLarge {
                 size: body.len(),
                 limit: limits.max_body_bytes,
-            });
+            }));
         }
         let text = utf8(body)?;
         let mut c = Cursor::new(body, limits.max_depth);
@@ -477,7 +477,7 @@ pub(crate) struct Scanning<'b, 'o> {
 impl Scanning<'_, '_> {
     /// Turns a span into a [`Text`], decoding (and copying) it only if it has escapes.
     #[inline]
-    pub(crate) fn text(&mut self, span: Span) -> Result<Text, PayloadError> {
+    pub(crate) fn text(&mut self, span: Span) -> Result<Text, Box<PayloadError>> {
         if !span.is_escaped() {
             return Ok(Text::Raw(to_u32(span.start()), to_u32(span.end())));
         }
@@ -486,7 +486,7 @@ impl Scanning<'_, '_> {
 
     /// [`text`](Self::text) of a span with escapes.
     #[inline(never)]
-    fn decoded(&mut self, span: Span) -> Result<Text, PayloadError> {
+    fn decoded(&mut self, span: Span) -> Result<Text, Box<PayloadError>> {
         // The cursor validated the escapes, so decoding cannot fail.
         let s = span
             .decode(self.bytes)
@@ -542,17 +542,17 @@ impl Scanning<'_, '_> {
 
     /// Adds an item, refusing the body once it holds more than the item limit (contacts that
     /// wait for their item count too).
-    pub(crate) fn push_item(&mut self, item: RawItem) -> Result<(), PayloadError> {
+    pub(crate) fn push_item(&mut self, item: RawItem) -> Result<(), Box<PayloadError>> {
         self.check_room(1)?;
         self.out.items.push(item);
         Ok(())
     }
 
-    pub(crate) fn check_room(&self, more: usize) -> Result<(), PayloadError> {
+    pub(crate) fn check_room(&self, more: usize) -> Result<(), Box<PayloadError>> {
         if self.out.items.len() + self.out.contacts.len() + more > self.max_items {
-            return Err(PayloadError::TooManyItems {
+            return Err(Box::new(PayloadError::TooManyItems {
                 limit: self.max_items,
-            });
+            }));
         }
         Ok(())
     }
@@ -577,18 +577,23 @@ impl Scanning<'_, '_> {
         self.out.layout.push(element);
     }
 
-    pub(crate) fn wrong_type(&self, c: &Cursor<'_>, field: &str, expected: &str) -> PayloadError {
+    pub(crate) fn wrong_type(
+        &self,
+        c: &Cursor<'_>,
+        field: &str,
+        expected: &str,
+    ) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
-        PayloadError::WrongType {
+        Box::new(PayloadError::WrongType {
             path: self.path.format(Some(field)),
             expected: expected.to_owned(),
             line,
             column,
-        }
+        })
     }
 
     /// Checks that the value at the cursor is an object (a syntax error when it is no value).
-    pub(crate) fn expect_object(&self, c: &mut Cursor<'_>) -> Result<(), PayloadError> {
+    pub(crate) fn expect_object(&self, c: &mut Cursor<'_>) -> Result<(), Box<PayloadError>> {
         match c.peek_token() {
             Some(Token::Object) => Ok(()),
             Some(_) => Err(self.wrong_element(c, "an object")),
@@ -597,57 +602,62 @@ impl Scanning<'_, '_> {
     }
 
     /// The object at the current path is not of the kind the rules need.
-    pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> PayloadError {
+    pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
-        PayloadError::WrongType {
+        Box::new(PayloadError::WrongType {
             path: self.path.format(None),
             expected: expected.to_owned(),
             line,
             column,
-        }
+        })
     }
 
-    pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> PayloadError {
+    pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
-        PayloadError::DuplicateField {
+        Box::new(PayloadError::DuplicateField {
             path: self.path.format(Some(field)),
             line,
             column,
-        }
+        })
     }
 
-    pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> PayloadError {
+    pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
-        PayloadError::MissingField {
+        Box::new(PayloadError::MissingField {
             path: self.path.format(Some(field)),
             line,
             column,
-        }
+        })
     }
 
     /// Two fields (paths relative to the current object, or absolute when they start with
     /// the root) name different parties.
-    pub(crate) fn conflict(&self, c: &Cursor<'_>, first: String, second: String) -> PayloadError {
+    pub(crate) fn conflict(
+        &self,
+        c: &Cursor<'_>,
+        first: String,
+        second: String,
+    ) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
-        PayloadError::ConflictingParty {
+        Box::new(PayloadError::ConflictingParty {
             first,
             second,
             line,
             column,
-        }
+        })
     }
 
     pub(crate) fn here(&self, leaf: &str) -> String {
         self.path.format(Some(leaf))
     }
 
-    pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> PayloadError {
+    pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
-        PayloadError::AmbiguousRecord {
+        Box::new(PayloadError::AmbiguousRecord {
             path: self.path.format(None),
             line,
             column,
-        }
+        })
     }
 }
 
@@ -658,8 +668,8 @@ pub(crate) fn element(
     st: &mut Scanning<'_, '_>,
     container: Container,
     index: u32,
-    f: impl FnOnce(&mut Cursor<'_>, &mut Scanning<'_, '_>) -> Result<(), PayloadError>,
-) -> Result<(), PayloadError> {
+    f: impl FnOnce(&mut Cursor<'_>, &mut Scanning<'_, '_>) -> Result<(), Box<PayloadError>>,
+) -> Result<(), Box<PayloadError>> {
     st.push_index(index);
     if !st.recording() {
         let r = f(c, st);
@@ -687,8 +697,8 @@ pub(crate) fn revisit<T>(
     c: &mut Cursor<'_>,
     at: usize,
     depth: usize,
-    f: impl FnOnce(&mut Cursor<'_>) -> Result<T, PayloadError>,
-) -> Result<T, PayloadError> {
+    f: impl FnOnce(&mut Cursor<'_>) -> Result<T, Box<PayloadError>>,
+) -> Result<T, Box<PayloadError>> {
     let end = c.pos();
     c.seek(at, depth + 1);
     let r = f(c);
@@ -698,15 +708,15 @@ pub(crate) fn revisit<T>(
 
 /// Checks that the body is an object: an empty body or another JSON value is
 /// [`PayloadError::NotAnObject`] (a value that is not even JSON is a syntax error).
-fn root_object(c: &mut Cursor<'_>) -> Result<(), PayloadError> {
+fn root_object(c: &mut Cursor<'_>) -> Result<(), Box<PayloadError>> {
     match c.peek_token() {
         Some(Token::Object) => Ok(()),
         Some(_) => {
             c.skip()?;
             c.end()?;
-            Err(PayloadError::NotAnObject)
+            Err(Box::new(PayloadError::NotAnObject))
         }
-        None if c.pos() == c.bytes().len() => Err(PayloadError::NotAnObject),
+        None if c.pos() == c.bytes().len() => Err(Box::new(PayloadError::NotAnObject)),
         None => Err(c.syntax()),
     }
 }
@@ -722,7 +732,7 @@ struct RootKeys {
     data: Option<(usize, Token)>,
 }
 
-fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadError> {
+fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Box<PayloadError>> {
     root_object(c)?;
     const KEYS: [&str; 4] = ["entry", "object", "event", "data"];
     let mut keys = RootKeys::default();
@@ -787,28 +797,28 @@ fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadErro
     })?;
     c.end()?;
     match (keys.cloud, keys.wasender) {
-        (true, true) => Err(PayloadError::AmbiguousProvider),
-        (false, false) => Err(PayloadError::UnknownProvider),
+        (true, true) => Err(Box::new(PayloadError::AmbiguousProvider)),
+        (false, false) => Err(Box::new(PayloadError::UnknownProvider)),
         (true, false) => {
             st.out.provider = Some(Provider::CloudApi);
             if keys.entry {
                 Ok(())
             } else {
-                Err(PayloadError::MissingField {
+                Err(Box::new(PayloadError::MissingField {
                     path: "entry".to_owned(),
                     line: 1,
                     column: 1,
-                })
+                }))
             }
         }
         (false, true) => {
             st.out.provider = Some(Provider::Wasender);
             let Some(event) = keys.event else {
-                return Err(PayloadError::MissingField {
+                return Err(Box::new(PayloadError::MissingField {
                     path: "event".to_owned(),
                     line: 1,
                     column: 1,
-                });
+                }));
             };
             wasender::event(c, st, event, keys.data)
         }
@@ -818,6 +828,10 @@ fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), PayloadErro
 /// Which provider a body belongs to, from its top-level keys only: `object`/`entry` for the
 /// Cloud API, `event`/`data` for WASender. The whole body is validated as JSON.
 pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, PayloadError> {
+    detect_boxed(body, max_depth).map_err(|e| *e)
+}
+
+fn detect_boxed(body: &[u8], max_depth: usize) -> Result<Provider, Box<PayloadError>> {
     let mut c = Cursor::new(body, max_depth);
     root_object(&mut c)?;
     let (mut cloud, mut wasender) = (false, false);
@@ -831,19 +845,21 @@ pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, PayloadE
     })?;
     c.end()?;
     match (cloud, wasender) {
-        (true, true) => Err(PayloadError::AmbiguousProvider),
+        (true, true) => Err(Box::new(PayloadError::AmbiguousProvider)),
         (true, false) => Ok(Provider::CloudApi),
         (false, true) => Ok(Provider::Wasender),
-        (false, false) => Err(PayloadError::UnknownProvider),
+        (false, false) => Err(Box::new(PayloadError::UnknownProvider)),
     }
 }
 
 /// The body as text: SIMD-validated, with std's exact error offset on failure.
-fn utf8(body: &[u8]) -> Result<&str, PayloadError> {
+fn utf8(body: &[u8]) -> Result<&str, Box<PayloadError>> {
     match simdutf8::basic::from_utf8(body) {
         Ok(text) => Ok(text),
-        Err(_) => std::str::from_utf8(body).map_err(|e| PayloadError::InvalidUtf8 {
-            offset: e.valid_up_to(),
+        Err(_) => std::str::from_utf8(body).map_err(|e| {
+            Box::new(PayloadError::InvalidUtf8 {
+                offset: e.valid_up_to(),
+            })
         }),
     }
 }

@@ -103,7 +103,7 @@ pub(super) fn event(
     st: &mut Scanning<'_, '_>,
     event: Text,
     data: Option<(usize, Token)>,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     // Message events are about a person even when a record has no key: such a record is a
     // sender without identity (routed to the default region, with the reason), not the
     // business.
@@ -143,7 +143,7 @@ fn value(
     st: &mut Scanning<'_, '_>,
     at: Where,
     person_default: bool,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let before = st.items().len();
     match c.peek_token() {
         Some(Token::Object) => object(c, st, at, person_default)?,
@@ -193,7 +193,7 @@ fn object(
     st: &mut Scanning<'_, '_>,
     at: Where,
     person_default: bool,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let depth = c.depth();
     let start = {
         c.ws();
@@ -346,7 +346,7 @@ impl Identity {
         st: &mut Scanning<'_, '_>,
         name: &'static str,
         t: Text,
-    ) -> Result<(), PayloadError> {
+    ) -> Result<(), Box<PayloadError>> {
         let value = st.get(t);
         match Address::parse(value) {
             Address::Phone(p) => {
@@ -401,7 +401,7 @@ fn message_key(
     c: &mut Cursor<'_>,
     st: &mut Scanning<'_, '_>,
     at: Where,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let [
         id,
         from_me,
@@ -454,7 +454,7 @@ fn call_item(
     st: &mut Scanning<'_, '_>,
     at: Where,
     fields: [(&'static str, Option<Val>); 2],
-) -> Result<RawItem, PayloadError> {
+) -> Result<RawItem, Box<PayloadError>> {
     let mut identity = Identity::default();
     for (name, v) in fields {
         if let Some(t) = Val::text(v) {
@@ -472,7 +472,7 @@ fn participant(
     c: &mut Cursor<'_>,
     st: &mut Scanning<'_, '_>,
     at: Where,
-) -> Result<(), PayloadError> {
+) -> Result<(), Box<PayloadError>> {
     let mut item = RawItem::new(ItemKind::Event, Role::Participant, at.position());
     match c.peek_token() {
         Some(Token::String) => {
