@@ -206,6 +206,17 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Skips whitespace and peeks at the byte there, with one load when there is none.
+    #[inline(always)]
+    fn next_byte(&mut self) -> Option<u8> {
+        let b = *self.bytes.get(self.pos)?;
+        if b > b' ' {
+            return Some(b);
+        }
+        self.ws();
+        self.peek()
+    }
+
     /// After the root value: only whitespace may follow.
     pub fn end(&mut self) -> Result<(), Error> {
         self.ws();
@@ -220,8 +231,7 @@ impl<'a> Cursor<'a> {
     /// byte that starts no value).
     #[inline]
     pub fn peek_token(&mut self) -> Option<Token> {
-        self.ws();
-        Some(match self.peek()? {
+        Some(match self.next_byte()? {
             b'{' => Token::Object,
             b'[' => Token::Array,
             b'"' => Token::String,
@@ -253,9 +263,8 @@ impl<'a> Cursor<'a> {
     /// Reads a string (after whitespace).
     #[inline(always)]
     pub fn string(&mut self) -> Result<Span, Error> {
-        self.ws();
         // The common case, inline: no escape, the run ends at the closing quote.
-        if self.peek() == Some(b'"') {
+        if self.next_byte() == Some(b'"') {
             let start = self.pos + 1;
             let end = self.run(start);
             if self.bytes.get(end) == Some(&b'"') {
@@ -436,8 +445,7 @@ impl<'a> Cursor<'a> {
             // After a value: close containers until one goes on with another member.
             while self.depth > base {
                 let in_object = objects & level(self.depth) != 0;
-                self.ws();
-                match self.peek() {
+                match self.next_byte() {
                     Some(b',') => {
                         self.pos += 1;
                         if in_object {
@@ -462,8 +470,7 @@ impl<'a> Cursor<'a> {
     #[inline]
     fn member_key(&mut self) -> Result<(), Error> {
         self.string()?;
-        self.ws();
-        if self.peek() != Some(b':') {
+        if self.next_byte() != Some(b':') {
             return Err(self.syntax());
         }
         self.pos += 1;
@@ -557,28 +564,24 @@ impl<'a> Cursor<'a> {
         &mut self,
         mut f: impl FnMut(&mut Self, Span) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.ws();
-        if self.peek() != Some(b'{') {
+        if self.next_byte() != Some(b'{') {
             return Err(self.syntax());
         }
         self.enter()?;
         self.pos += 1;
-        self.ws();
-        if self.peek() == Some(b'}') {
+        if self.next_byte() == Some(b'}') {
             self.pos += 1;
             self.depth -= 1;
             return Ok(());
         }
         loop {
             let key = self.string()?;
-            self.ws();
-            if self.peek() != Some(b':') {
+            if self.next_byte() != Some(b':') {
                 return Err(self.syntax());
             }
             self.pos += 1;
             f(self, key)?;
-            self.ws();
-            match self.peek() {
+            match self.next_byte() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
@@ -595,14 +598,12 @@ impl<'a> Cursor<'a> {
         &mut self,
         mut f: impl FnMut(&mut Self, u32) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        self.ws();
-        if self.peek() != Some(b'[') {
+        if self.next_byte() != Some(b'[') {
             return Err(self.syntax());
         }
         self.enter()?;
         self.pos += 1;
-        self.ws();
-        if self.peek() == Some(b']') {
+        if self.next_byte() == Some(b']') {
             self.pos += 1;
             self.depth -= 1;
             return Ok(());
@@ -611,8 +612,7 @@ impl<'a> Cursor<'a> {
         loop {
             f(self, index)?;
             index = index.saturating_add(1);
-            self.ws();
-            match self.peek() {
+            match self.next_byte() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
@@ -757,7 +757,13 @@ pub(crate) fn eq_short(a: &[u8], b: &[u8]) -> bool {
     // Two overlapping loads cover every length in 4..=8 and 8..=16.
     let (head, tail) = match n {
         0 => return true,
-        1..4 => return a == b,
+        // First, middle and last byte: every byte of a 1- to 3-byte string.
+        1..4 => {
+            let at = |s: &[u8], i: usize| s.get(i).copied();
+            return at(a, 0) == at(b, 0)
+                && at(a, n / 2) == at(b, n / 2)
+                && at(a, n - 1) == at(b, n - 1);
+        }
         4..8 => (
             word::<4>(a, 0) == word::<4>(b, 0),
             word::<4>(a, n - 4) == word::<4>(b, n - 4),

@@ -888,7 +888,8 @@ pub(crate) fn same_phone(a: &str, b: &str) -> bool {
         b.strip_prefix('+').unwrap_or(b),
     );
     // The common case, on every contact of a body: plain digits, compared as bytes.
-    x == y || ((has_separator(x) || has_separator(y)) && phone_chars(a).eq(phone_chars(b)))
+    crate::lex::eq_short(x.as_bytes(), y.as_bytes())
+        || ((has_separator(x) || has_separator(y)) && phone_chars(a).eq(phone_chars(b)))
 }
 
 /// Whether a phone value holds one of the separators [`phone_chars`] drops.
