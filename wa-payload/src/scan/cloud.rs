@@ -647,6 +647,17 @@ fn digit_key(phone: &str) -> Option<(u64, u8)> {
     Some((value, d.len() as u8))
 }
 
+/// The [`digit_key`] of a phone's [`phone_key`](super::phone_key), or that key when it is not
+/// all digits. A phone of plain digits (the common case) is read once, without looking for
+/// separators first: it has none.
+fn phone_digits(phone: &str) -> Result<(u64, u8), std::borrow::Cow<'_, str>> {
+    if let Some(key) = digit_key(phone) {
+        return Ok(key);
+    }
+    let p = super::phone_key(phone);
+    digit_key(&p).ok_or(p)
+}
+
 impl MatchIndex {
     fn new(st: &Scanning<'_, '_>, first: usize) -> Self {
         let mut digits = Vec::with_capacity(st.items().len().saturating_sub(first));
@@ -654,10 +665,9 @@ impl MatchIndex {
         let mut user_ids = HashMap::new();
         for (j, item) in st.items().iter().enumerate().skip(first) {
             if let Some(t) = item.phone {
-                let p = super::phone_key(st.get(t));
-                match digit_key(&p) {
-                    Some((value, len)) => digits.push((value, len, j)),
-                    None => {
+                match phone_digits(st.get(t)) {
+                    Ok((value, len)) => digits.push((value, len, j)),
+                    Err(p) => {
                         phones.entry(p.into_owned()).or_insert(j);
                     }
                 }
@@ -677,18 +687,15 @@ impl MatchIndex {
     }
 
     fn first_match(&self, st: &Scanning<'_, '_>, p: &Pending) -> Option<usize> {
-        let by_phone = p.wa_id.and_then(|t| {
-            let w = super::phone_key(st.get(t));
-            match digit_key(&w) {
-                Some(key) => {
-                    let at = self.digits.partition_point(|&(v, l, _)| (v, l) < key);
-                    self.digits
-                        .get(at)
-                        .filter(|&&(v, l, _)| (v, l) == key)
-                        .map(|&(_, _, j)| j)
-                }
-                None => self.phones.get(w.as_ref()).copied(),
+        let by_phone = p.wa_id.and_then(|t| match phone_digits(st.get(t)) {
+            Ok(key) => {
+                let at = self.digits.partition_point(|&(v, l, _)| (v, l) < key);
+                self.digits
+                    .get(at)
+                    .filter(|&&(v, l, _)| (v, l) == key)
+                    .map(|&(_, _, j)| j)
             }
+            Err(w) => self.phones.get(w.as_ref()).copied(),
         });
         let by_user = p
             .user_id
