@@ -25,6 +25,24 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Country([u8; 2]);
 
+/// `AAABAC...ZZ`: every pair of uppercase letters, in [`Country`]'s index order.
+const ALL_PAIRS: &str = {
+    const BYTES: [u8; 2 * 26 * 26] = {
+        let mut out = [0u8; 2 * 26 * 26];
+        let mut i = 0;
+        while i < 26 * 26 {
+            out[2 * i] = b'A' + (i / 26) as u8;
+            out[2 * i + 1] = b'A' + (i % 26) as u8;
+            i += 1;
+        }
+        out
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(s) => s,
+        Err(_) => panic!("ASCII letters are UTF-8"),
+    }
+};
+
 impl Country {
     /// The country for a literal such as `"DE"`, checked at compile time in const context.
     ///
@@ -71,9 +89,12 @@ impl Country {
     /// assert_eq!(Country::from_static("IN").as_str(), "IN");
     /// ```
     #[must_use]
-    pub fn as_str(&self) -> &str {
-        // Both bytes are ASCII uppercase letters by construction, so this cannot fail.
-        std::str::from_utf8(&self.0).unwrap_or("??")
+    pub fn as_str(&self) -> &'static str {
+        // Both bytes are uppercase letters by construction: a slice of the table of every
+        // pair, checked UTF-8 at compile time (no `from_utf8` call per country).
+        let [a, b] = self.0;
+        let i = usize::from(a.wrapping_sub(b'A')) * 26 + usize::from(b.wrapping_sub(b'A'));
+        ALL_PAIRS.get(2 * i..2 * i + 2).unwrap_or("??")
     }
 
     /// The two uppercase letters as bytes.
@@ -146,6 +167,16 @@ impl<'de> Deserialize<'de> for Country {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_country_reads_back_as_its_two_letters() {
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let c = Country::from_bytes(&[a, b]).unwrap();
+                assert_eq!(c.as_str().as_bytes(), [a, b]);
+            }
+        }
+    }
 
     #[test]
     fn parses_and_normalises_case() {
