@@ -406,31 +406,28 @@ impl<'a> Cursor<'a> {
             };
         }
         let base = self.depth;
-        // Bit i: whether the container open at depth `base + 1 + i` is an object.
+        // The kinds of the open containers, innermost in bit 0 (1: an object): opening one
+        // shifts in a bit, closing one shifts it out.
         let mut objects: u128 = 0;
-        let level = |depth: usize| 1u128.checked_shl((depth - base - 1) as u32).unwrap_or(0);
         'value: loop {
             // At the first byte of a value.
             match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
                     self.enter()?;
                     self.pos += 1;
-                    self.ws();
-                    if open == b'{' {
-                        objects |= level(self.depth);
-                        if self.peek() != Some(b'}') {
+                    let is_object = open == b'{';
+                    objects = objects << 1 | u128::from(is_object);
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.next_byte() != Some(close) {
+                        if is_object {
                             self.member_key()?;
-                            continue 'value;
                         }
-                    } else {
-                        objects &= !level(self.depth);
-                        if self.peek() != Some(b']') {
-                            continue 'value;
-                        }
+                        continue 'value;
                     }
                     // An empty container.
                     self.pos += 1;
                     self.depth -= 1;
+                    objects >>= 1;
                 }
                 Some(b'"') => {
                     self.string()?;
@@ -444,7 +441,7 @@ impl<'a> Cursor<'a> {
             }
             // After a value: close containers until one goes on with another member.
             while self.depth > base {
-                let in_object = objects & level(self.depth) != 0;
+                let in_object = objects & 1 != 0;
                 match self.next_byte() {
                     Some(b',') => {
                         self.pos += 1;
@@ -461,13 +458,14 @@ impl<'a> Cursor<'a> {
                 }
                 self.pos += 1;
                 self.depth -= 1;
+                objects >>= 1;
             }
             return Ok(());
         }
     }
 
     /// An object member's key and colon; the cursor is left at the first byte of its value.
-    #[inline]
+    #[inline(always)]
     fn member_key(&mut self) -> Result<(), Error> {
         self.string()?;
         if self.next_byte() != Some(b':') {
