@@ -192,6 +192,8 @@ struct Output {
     layout: Vec<ElementSpan>,
     /// Contacts of the change being scanned.
     contacts: Vec<Pending>,
+    /// The JSON path of the object being read (kept here so a scan does not initialize it).
+    path: Path,
 }
 
 impl Output {
@@ -201,6 +203,7 @@ impl Output {
         self.side.clear();
         self.layout.clear();
         self.contacts.clear();
+        self.path.len = 0;
     }
 }
 
@@ -268,7 +271,6 @@ impl Scanner {
             text,
             out: &mut self.out,
             max_items: limits.max_items,
-            path: Path::default(),
         };
         root(&mut c, &mut st)?;
         Ok(Scan {
@@ -464,14 +466,13 @@ impl Path {
     }
 }
 
-/// Scan state: the body, the output being filled, the item bound and the current path.
+/// Scan state: the body, the output being filled (with the current path) and the item bound.
 pub(crate) struct Scanning<'b, 'o> {
     bytes: &'b [u8],
     /// The same input, checked UTF-8.
     text: &'b str,
     out: &'o mut Output,
     max_items: usize,
-    path: Path,
 }
 
 impl Scanning<'_, '_> {
@@ -529,15 +530,15 @@ impl Scanning<'_, '_> {
     }
 
     pub(crate) fn push_key(&mut self, key: &'static str) {
-        self.path.push(Seg::Key(key));
+        self.out.path.push(Seg::Key(key));
     }
 
     pub(crate) fn push_index(&mut self, i: u32) {
-        self.path.push(Seg::Index(i));
+        self.out.path.push(Seg::Index(i));
     }
 
     pub(crate) fn pop(&mut self) {
-        self.path.pop();
+        self.out.path.pop();
     }
 
     /// Adds an item, refusing the body once it holds more than the item limit (contacts that
@@ -585,7 +586,7 @@ impl Scanning<'_, '_> {
     ) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::WrongType {
-            path: self.path.format(Some(field)),
+            path: self.out.path.format(Some(field)),
             expected: expected.to_owned(),
             line,
             column,
@@ -605,7 +606,7 @@ impl Scanning<'_, '_> {
     pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::WrongType {
-            path: self.path.format(None),
+            path: self.out.path.format(None),
             expected: expected.to_owned(),
             line,
             column,
@@ -615,7 +616,7 @@ impl Scanning<'_, '_> {
     pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::DuplicateField {
-            path: self.path.format(Some(field)),
+            path: self.out.path.format(Some(field)),
             line,
             column,
         })
@@ -624,7 +625,7 @@ impl Scanning<'_, '_> {
     pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::MissingField {
-            path: self.path.format(Some(field)),
+            path: self.out.path.format(Some(field)),
             line,
             column,
         })
@@ -648,13 +649,13 @@ impl Scanning<'_, '_> {
     }
 
     pub(crate) fn here(&self, leaf: &str) -> String {
-        self.path.format(Some(leaf))
+        self.out.path.format(Some(leaf))
     }
 
     pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> Box<PayloadError> {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::AmbiguousRecord {
-            path: self.path.format(None),
+            path: self.out.path.format(None),
             line,
             column,
         })
