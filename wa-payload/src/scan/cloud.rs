@@ -618,44 +618,93 @@ fn matches(st: &Scanning<'_, '_>, p: &Pending, item: &RawItem) -> bool {
         }
 }
 
-/// Phones (without a leading `+`) and user ids of a change's items, each to the first item
-/// that has it: the same answers as [`linear_match`], for large batches.
+/// Phones and user ids of a change's items, each to the first item that has it: the same
+/// answers as [`linear_match`], for large batches.
+///
+/// Two phones match when their [`phone_key`](super::phone_key)s are equal (that is what
+/// [`same_phone`](super::same_phone) decides): keys of at most 16 digits, the usual case, are
+/// compared as numbers, every other key as text.
 struct MatchIndex {
-    /// Phones that are digits only (the usual case), as a number and a length with their
-    /// item, sorted: the first of a run of equal phones is its first item. No hashing, no
-    /// copies of the strings.
-    digits: Vec<(u64, u8, usize)>,
-    /// Other phones, by text.
+    /// Phones whose key is 1 to 16 digits, as a [`digit_key`] with their item, sorted: the
+    /// first of a run of equal phones is its first item. No hashing, no copies of the strings.
+    digits: Vec<(u64, usize)>,
+    /// Other phones, by key.
     phones: HashMap<String, usize>,
     user_ids: HashMap<String, usize>,
 }
 
-/// A phone without its leading `+`, when it is 1 to 19 ASCII digits: its value and length
-/// (together they give back the digits, leading zeros included).
-fn digit_key(phone: &str) -> Option<(u64, u8)> {
-    let d = phone.strip_prefix('+').unwrap_or(phone).as_bytes();
-    if d.is_empty() || d.len() > 19 {
+/// For 1 to 16 ASCII digits, a number that two digit strings share exactly when they are
+/// equal: each digit as a nibble of 1 to 10, first digit lowest, zero nibbles after the last
+/// (so the length counts too). Two or four word loads and no loop per digit.
+fn digit_key(d: &[u8]) -> Option<u64> {
+    /// Eight digit bytes (checked) to eight nibbles of 1 to 10, in the low 32 bits.
+    fn nibbles(w: u64) -> u64 {
+        let x = w - 0x2f2f_2f2f_2f2f_2f2f;
+        let x = (x | x >> 4) & 0x00ff_00ff_00ff_00ff;
+        let x = (x | x >> 8) & 0x0000_ffff_0000_ffff;
+        (x | x >> 16) & 0xffff_ffff
+    }
+    let n = d.len();
+    let word = |at: usize| {
+        d.get(at..)?
+            .first_chunk::<8>()
+            .map(|w| u64::from_le_bytes(*w))
+    };
+    let half = |at: usize| {
+        let w = d.get(at..)?.first_chunk::<4>()?;
+        // The other four bytes are the digit zero: they pass the check and are cut below.
+        Some(u64::from(u32::from_le_bytes(*w)) | 0x3030_3030_0000_0000)
+    };
+    let (head, tail, tail_digits) = match n {
+        8..=16 => (word(0)?, word(n - 8)?, n - 8),
+        4..8 => (half(0)?, half(n - 4)?, n - 4),
+        1..4 => {
+            return d.iter().all(u8::is_ascii_digit).then(|| {
+                d.iter()
+                    .rev()
+                    .fold(0, |key, &b| key << 4 | u64::from(b - b'/'))
+            });
+        }
+        _ => return None,
+    };
+    if !(digits8(head) && digits8(tail)) {
         return None;
     }
-    let mut value = 0u64;
-    for &b in d {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        value = value * 10 + u64::from(b - b'0');
-    }
-    Some((value, d.len() as u8))
+    let head_digits = n - tail_digits;
+    // The head's own digits, then the tail's last `tail_digits` (those past the head).
+    let keep = |x: u64, k: usize| x & (1u64 << (4 * k)).wrapping_sub(1);
+    let tail_width = if n >= 8 { 8 } else { 4 };
+    let head_key = keep(nibbles(head), head_digits.min(8));
+    let tail_key = keep(
+        nibbles(tail) >> (4 * (tail_width - tail_digits)),
+        tail_digits,
+    );
+    Some(
+        head_key
+            | tail_key
+                .checked_shl(4 * head_digits.min(8) as u32)
+                .unwrap_or(0),
+    )
+}
+
+/// Whether the eight bytes of `w` are all ASCII digits: the high nibble of each is 3, and
+/// adding 6 keeps it 3 (0x3a..0x3f become 0x40..0x45); a byte whose high nibble is not 3
+/// fails the first test, so a carry between bytes in the second never hides one.
+fn digits8(w: u64) -> bool {
+    const HIGH: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    w & HIGH == THREES && w.wrapping_add(0x0606_0606_0606_0606) & HIGH == THREES
 }
 
 /// The [`digit_key`] of a phone's [`phone_key`](super::phone_key), or that key when it is not
-/// all digits. A phone of plain digits (the common case) is read once, without looking for
-/// separators first: it has none.
-fn phone_digits(phone: &str) -> Result<(u64, u8), std::borrow::Cow<'_, str>> {
-    if let Some(key) = digit_key(phone) {
+/// 1 to 16 digits. A phone of plain digits (the common case) is read once, without looking
+/// for separators first: it has none.
+fn phone_digits(phone: &str) -> Result<u64, std::borrow::Cow<'_, str>> {
+    if let Some(key) = digit_key(phone.strip_prefix('+').unwrap_or(phone).as_bytes()) {
         return Ok(key);
     }
     let p = super::phone_key(phone);
-    digit_key(&p).ok_or(p)
+    digit_key(p.as_bytes()).ok_or(p)
 }
 
 impl MatchIndex {
@@ -666,7 +715,7 @@ impl MatchIndex {
         for (j, item) in st.items().iter().enumerate().skip(first) {
             if let Some(t) = item.phone {
                 match phone_digits(st.get(t)) {
-                    Ok((value, len)) => digits.push((value, len, j)),
+                    Ok(key) => digits.push((key, j)),
                     Err(p) => {
                         phones.entry(p.into_owned()).or_insert(j);
                     }
@@ -689,11 +738,11 @@ impl MatchIndex {
     fn first_match(&self, st: &Scanning<'_, '_>, p: &Pending) -> Option<usize> {
         let by_phone = p.wa_id.and_then(|t| match phone_digits(st.get(t)) {
             Ok(key) => {
-                let at = self.digits.partition_point(|&(v, l, _)| (v, l) < key);
+                let at = self.digits.partition_point(|&(k, _)| k < key);
                 self.digits
                     .get(at)
-                    .filter(|&&(v, l, _)| (v, l) == key)
-                    .map(|&(_, _, j)| j)
+                    .filter(|&&(k, _)| k == key)
+                    .map(|&(_, j)| j)
             }
             Err(w) => self.phones.get(w.as_ref()).copied(),
         });
@@ -795,24 +844,55 @@ mod tests {
     use crate::Limits;
     use crate::scan::Scanner;
 
+    /// Phones of every length up to 20, with a non-digit, a separator or a plus at every
+    /// position, and pairs that differ in one digit or in length.
+    fn phones() -> Vec<String> {
+        let digits = "1234567890123456789";
+        let mut phones: Vec<String> = vec!["++49151".into(), "+ +49151".into(), "+ 49151".into()];
+        for n in 0..=20 {
+            let base: String = digits.chars().cycle().take(n).collect();
+            phones.push(base.clone());
+            phones.push(format!("+{base}"));
+            phones.push(format!("0{base}"));
+            for i in 0..n {
+                for b in ['/', ':', '0', '9', ' ', '-', '+', 'a', '\u{e9}'] {
+                    let mut s: Vec<char> = base.chars().collect();
+                    s[i] = b;
+                    phones.push(s.into_iter().collect());
+                }
+            }
+        }
+        phones
+    }
+
     #[test]
-    fn digit_keys_give_back_the_digits() {
-        assert_eq!(digit_key("4915112345678"), Some((4_915_112_345_678, 13)));
-        assert_eq!(digit_key("+4915112345678"), digit_key("4915112345678"));
-        assert_ne!(digit_key("049"), digit_key("49"));
-        assert_eq!(
-            digit_key("9999999999999999999"),
-            Some((9_999_999_999_999_999_999, 19))
-        );
-        for other in [
-            "",
-            "+",
-            "12345678901234567890",
-            "49 151",
-            "4915x",
-            "<PHONE>",
-        ] {
-            assert_eq!(digit_key(other), None, "{other}");
+    fn digit_keys_are_equal_exactly_when_the_digits_are() {
+        for a in phones() {
+            let d = a.as_bytes();
+            let digits = (1..=16).contains(&d.len()) && d.iter().all(u8::is_ascii_digit);
+            assert_eq!(digit_key(d).is_some(), digits, "{a:?}");
+        }
+        let keyed: Vec<(String, u64)> = phones()
+            .into_iter()
+            .filter_map(|p| digit_key(p.as_bytes()).map(|k| (p, k)))
+            .collect();
+        for (a, x) in &keyed {
+            for (b, y) in &keyed {
+                assert_eq!(x == y, a == b, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_index_matches_phones_as_the_linear_walk_does() {
+        // The index's classes (a digit key, or the phone key as text) must be those of
+        // `same_phone`, which `linear_match` uses.
+        let phones = phones();
+        for a in &phones {
+            for b in &phones {
+                let indexed = phone_digits(a) == phone_digits(b);
+                assert_eq!(indexed, super::super::same_phone(a, b), "{a:?} {b:?}");
+            }
         }
     }
 
