@@ -848,7 +848,14 @@ mod tests {
     /// position, and pairs that differ in one digit or in length.
     fn phones() -> Vec<String> {
         let digits = "1234567890123456789";
-        let mut phones: Vec<String> = vec!["++49151".into(), "+ +49151".into(), "+ 49151".into()];
+        let mut phones: Vec<String> = vec![
+            "++49151".into(),
+            "+ +49151".into(),
+            "+ 49151".into(),
+            "++49 151".into(),
+            "+49 151".into(),
+            "+49151".into(),
+        ];
         for n in 0..=20 {
             let base: String = digits.chars().cycle().take(n).collect();
             phones.push(base.clone());

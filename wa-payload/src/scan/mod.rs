@@ -890,7 +890,7 @@ pub(crate) fn same_phone(a: &str, b: &str) -> bool {
     );
     // The common case, on every contact of a body: plain digits, compared as bytes.
     crate::lex::eq_short(x.as_bytes(), y.as_bytes())
-        || ((has_separator(x) || has_separator(y)) && phone_chars(a).eq(phone_chars(b)))
+        || ((has_separator(x) || has_separator(y)) && phone_chars(x).eq(phone_chars(y)))
 }
 
 /// Whether a phone value holds one of the separators [`phone_chars`] drops.
@@ -899,11 +899,10 @@ fn has_separator(p: &str) -> bool {
         .any(|b| matches!(b, b' ' | b'-' | b'.' | b'(' | b')'))
 }
 
-/// The characters of a phone value that tell it apart (see [`same_phone`]).
-fn phone_chars(p: &str) -> impl Iterator<Item = char> + '_ {
-    p.strip_prefix('+')
-        .unwrap_or(p)
-        .chars()
+/// The characters of a phone value, its leading `+` already taken off, that tell it apart
+/// (see [`same_phone`]).
+fn phone_chars(body: &str) -> impl Iterator<Item = char> + '_ {
+    body.chars()
         .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
 }
 
