@@ -655,9 +655,11 @@ fn digit_key(d: &[u8]) -> Option<u64> {
         // The other four bytes are the digit zero: they pass the check and are cut below.
         Some(u64::from(u32::from_le_bytes(*w)) | 0x3030_3030_0000_0000)
     };
-    let (head, tail, tail_digits) = match n {
-        8..=16 => (word(0)?, word(n - 8)?, n - 8),
-        4..8 => (half(0)?, half(n - 4)?, n - 4),
+    // A head word of `width` digits and the word that ends the input: its digits past the
+    // head (`n - width` of them) are the rest.
+    let (head, tail, width) = match n {
+        8..=16 => (word(0)?, word(n - 8)?, 8),
+        4..8 => (half(0)?, half(n - 4)?, 4),
         1..4 => {
             return d.iter().all(u8::is_ascii_digit).then(|| {
                 d.iter()
@@ -670,21 +672,11 @@ fn digit_key(d: &[u8]) -> Option<u64> {
     if !(digits8(head) && digits8(tail)) {
         return None;
     }
-    let head_digits = n - tail_digits;
-    // The head's own digits, then the tail's last `tail_digits` (those past the head).
-    let keep = |x: u64, k: usize| x & (1u64 << (4 * k)).wrapping_sub(1);
-    let tail_width = if n >= 8 { 8 } else { 4 };
-    let head_key = keep(nibbles(head), head_digits.min(8));
-    let tail_key = keep(
-        nibbles(tail) >> (4 * (tail_width - tail_digits)),
-        tail_digits,
-    );
-    Some(
-        head_key
-            | tail_key
-                .checked_shl(4 * head_digits.min(8) as u32)
-                .unwrap_or(0),
-    )
+    let rest = n - width;
+    let low = |x: u64, digits: usize| x & (1u64 << (4 * digits)).wrapping_sub(1);
+    let head_key = low(nibbles(head), width);
+    let rest_key = low(nibbles(tail) >> (4 * (width - rest)), rest);
+    Some(head_key | rest_key << (4 * width))
 }
 
 /// Whether the eight bytes of `w` are all ASCII digits: the high nibble of each is 3, and
