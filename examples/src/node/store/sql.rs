@@ -769,17 +769,24 @@ sql_store!(
 /// "database is locked"). Each try is one transaction, rolled back when it fails, so a retry
 /// finds the winner's migration applied (its checksum checked) and goes on.
 async fn migrate_sqlite(pool: &sqlx::SqlitePool) -> Result<(), StoreError> {
-    const TRIES: u32 = 50;
     let mut tried = 0;
     loop {
         tried += 1;
         match migrator(SQLITE_INIT).run(pool).await {
             Ok(()) => return Ok(()),
             Err(e @ sqlx::migrate::MigrateError::VersionMismatch(_)) => return Err(e.into()),
-            Err(e) if tried >= TRIES => return Err(e.into()),
-            Err(_) => tokio::time::sleep(Duration::from_millis(50 + 20 * u64::from(tried))).await,
+            Err(e) if tried >= SQLITE_TRIES => return Err(e.into()),
+            Err(_) => tokio::time::sleep(sqlite_backoff(tried)).await,
         }
     }
+}
+
+/// Tries at opening or migrating a SQLite file that another process is setting up.
+const SQLITE_TRIES: u32 = 50;
+
+/// The wait after try `tried` (about 27 s over all tries).
+fn sqlite_backoff(tried: u32) -> Duration {
+    Duration::from_millis(50 + 20 * u64::from(tried))
 }
 
 impl SqliteStore {
@@ -805,7 +812,6 @@ impl SqliteStore {
         // Switching a fresh file to WAL takes a lock that SQLite does not wait for, so a
         // node opening it while another does can be told "database is locked": try again
         // within the same bound as the migrations.
-        const TRIES: u32 = 50;
         let mut tried = 0;
         let pool = loop {
             tried += 1;
@@ -817,9 +823,9 @@ impl SqliteStore {
             {
                 Ok(pool) => break pool,
                 Err(sqlx::Error::Database(e))
-                    if tried < TRIES && matches!(e.code().as_deref(), Some("5" | "6")) =>
+                    if tried < SQLITE_TRIES && matches!(e.code().as_deref(), Some("5" | "6")) =>
                 {
-                    tokio::time::sleep(Duration::from_millis(50 + 20 * u64::from(tried))).await;
+                    tokio::time::sleep(sqlite_backoff(tried)).await;
                 }
                 Err(e) => return Err(StoreError::db("open sqlite")(e)),
             }
