@@ -1,7 +1,15 @@
 //! Regressions found by the fuzz targets (`fuzz/`, `cargo fuzz run -s none TARGET`): one test
 //! per bug, named after what broke.
 
-use wa_payload::{ItemKind, Role};
+use wa_payload::{ItemKind, PayloadError, Role};
+
+/// Whether `body` is refused because two of its fields name different parties.
+fn conflicts(body: &[u8]) -> bool {
+    matches!(
+        wa_payload::parse(body),
+        Err(PayloadError::ConflictingParty { .. })
+    )
+}
 
 /// Found by `mask`: pii-mask's strip mode leaves every user id as its bare country prefix
 /// (`US.`), and a contact was matched with a message of another person through that prefix,
@@ -27,10 +35,7 @@ fn a_bare_user_id_prefix_does_not_match_a_contact_with_an_item() {
     let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
       "contacts":[{"wa_id":"4915112345678","user_id":"US.1349"}],
       "messages":[{"from":"972987654321","from_user_id":"US.1349","id":"wamid.A","timestamp":"1","type":"text"}]}}]}]}"#;
-    assert!(matches!(
-        wa_payload::parse(body),
-        Err(wa_payload::PayloadError::ConflictingParty { .. })
-    ));
+    assert!(conflicts(body));
 }
 
 /// Found by `parse`: a number beyond `u64` (an entry `time` of 22 digits) was read one unit in
@@ -66,10 +71,7 @@ fn a_placeholder_does_not_hide_conflicting_numbers_in_a_wasender_key() {
             "remoteJid":"4915112345678@s.whatsapp.net"}}}}}}}}"#
         )
     };
-    assert!(matches!(
-        wa_payload::parse(body("919876543210").as_bytes()),
-        Err(wa_payload::PayloadError::ConflictingParty { .. })
-    ));
+    assert!(conflicts(body("919876543210").as_bytes()));
     // The same number twice behind a placeholder: the party is that number.
     let same = body("4915112345678");
     let w = wa_payload::parse(same.as_bytes()).unwrap();
@@ -92,10 +94,7 @@ fn masked_user_ids_do_not_conflict() {
     let body = br#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{
       "contacts":[{"wa_id":"4915112345678","user_id":"US.1234"}],
       "statuses":[{"id":"wamid.A","status":"read","timestamp":"1","recipient_id":"4915112345678","recipient_user_id":"US.5678"}]}}]}]}"#;
-    assert!(matches!(
-        wa_payload::parse(body),
-        Err(wa_payload::PayloadError::ConflictingParty { .. })
-    ));
+    assert!(conflicts(body));
 }
 
 /// Found by `mask`: a contact's `wa_id` written with separators (`16315(551181`) and a
@@ -115,10 +114,7 @@ fn phones_written_with_separators_are_one_number() {
     };
     for wa_id in ["16315(((551181", "+1 631-555-1181", "1.631.555.1181"] {
         assert!(
-            matches!(
-                wa_payload::parse(body(wa_id, "US.0674560432").as_bytes()),
-                Err(wa_payload::PayloadError::ConflictingParty { .. })
-            ),
+            conflicts(body(wa_id, "US.0674560432").as_bytes()),
             "{wa_id}"
         );
         // With the same user id, the contact rides with the status.
