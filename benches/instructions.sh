@@ -6,7 +6,9 @@
 #
 # Each workload runs at two iteration counts; (I(2n) - I(n)) / n is the cost of one operation
 # without the setup. Printed per operation, per unit (a routed message, a number) and, for
-# the routing workloads, per byte of body. Built with the bench profile (LTO, one codegen
+# the routing workloads, per byte of body. The `validate-*` workloads are the validation
+# floors of the same bodies (UTF-8 and our lexer; `serde-validate-*`: serde_json's
+# `IgnoredAny`), see benches/src/floor.rs. Built with the bench profile (LTO, one codegen
 # unit), as criterion's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +18,10 @@ bin=target/release/workload
 [ -x "$bin" ] || bin=$(ls -t target/*/workload | head -n 1)
 all="route-text baseline-route-text route-status baseline-route-status
 route-batch-1000 baseline-route-batch-1000 route-mixed-100 baseline-route-mixed-100
-route-3mb baseline-route-3mb parse-text country-attribute country-lookup
-baseline-country-rlibphonenumber"
+route-3mb baseline-route-3mb validate-route-text validate-route-status
+validate-route-batch-1000 validate-route-mixed-100 validate-route-3mb
+serde-validate-route-text serde-validate-route-batch-1000 parse-text country-attribute
+country-lookup baseline-country-rlibphonenumber"
 workloads=${*:-$all}
 
 count() { # workload iterations -> instructions

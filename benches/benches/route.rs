@@ -2,6 +2,11 @@
 //! `serde_json::Value`, walk every item, prefix-match the phone), on one text message, one
 //! status, a 100-item single-region batch, a 100-item batch that must be split, a 1,000-item
 //! single-region batch and a 3 MB body (1,000 long messages; these two in bytes per second).
+//!
+//! Beside them, three validation floors on the same bodies (`benches::floor`): what checking
+//! the body's UTF-8 and JSON alone costs with our lexer (`floor-lex-validate`), with serde_json
+//! (`floor-serde-json-validate`) and with sonic-rs, a SIMD parser (`floor-sonic-rs-validate`).
+//! A router that fails closed validates every byte, so no route is faster than its floor.
 
 use std::hint::black_box;
 
@@ -10,6 +15,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use residency_core::route::{Router, Scratch};
 
 use benches::baseline::Baseline;
+use benches::floor;
 use benches::inputs::{STATUS, TEXT, batch, large};
 
 /// The phones of the single-region batches (all EU).
@@ -58,6 +64,12 @@ fn route(c: &mut Criterion) {
             &bytes,
             |b, bytes| b.iter(|| baseline.route(black_box(bytes))),
         );
+        for (id, valid) in floor::ALL {
+            assert!(valid(&bytes), "{id} {name}");
+            group.bench_with_input(BenchmarkId::new(id, name), &bytes, |b, bytes| {
+                b.iter(|| valid(black_box(bytes)))
+            });
+        }
     }
     group.finish();
 }

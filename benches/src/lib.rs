@@ -7,4 +7,5 @@
 #![forbid(unsafe_code)]
 
 pub mod baseline;
+pub mod floor;
 pub mod inputs;

@@ -19,6 +19,7 @@ use residency_core::numbering;
 use residency_core::route::{Router, Scratch};
 
 use benches::baseline::Baseline;
+use benches::floor;
 use benches::inputs::{STATUS, TEXT, batch, large, numbers};
 
 /// The phones of the single-region batches (all EU).
@@ -58,6 +59,34 @@ const WORKLOADS: &[(&str, &str)] = &[
         "the route group's baseline-serde-value on the 3 MB body",
     ),
     (
+        "validate-route-text",
+        "the validation floor (UTF-8, then wa_payload::lex::validate) of the text message",
+    ),
+    (
+        "validate-route-status",
+        "the validation floor of the status",
+    ),
+    (
+        "validate-route-batch-1000",
+        "the validation floor of the 1,000-message batch",
+    ),
+    (
+        "validate-route-mixed-100",
+        "the validation floor of the mixed 100-message batch",
+    ),
+    (
+        "validate-route-3mb",
+        "the validation floor of the 3 MB body",
+    ),
+    (
+        "serde-validate-route-text",
+        "serde_json's validation (IgnoredAny) of the text message",
+    ),
+    (
+        "serde-validate-route-batch-1000",
+        "serde_json's validation (IgnoredAny) of the 1,000-message batch",
+    ),
+    (
         "parse-text",
         "wa_payload::parse one text message and read its items",
     ),
@@ -83,7 +112,11 @@ fn body(name: &str) -> Option<String> {
         "5511987654321",
         "12025550123",
     ];
-    Some(match name.strip_prefix("baseline-").unwrap_or(name) {
+    let route = ["baseline-", "validate-", "serde-validate-"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
+    Some(match route {
         "route-text" => TEXT.to_owned(),
         "route-status" => STATUS.to_owned(),
         "route-batch-1000" => batch(1000, EU_PHONES),
@@ -110,6 +143,10 @@ fn main() -> ExitCode {
     }
     let checksum = match (name.as_str(), body(name)) {
         (w, Some(body)) if w.starts_with("baseline-") => baseline(body, n),
+        (w, Some(body)) if w.starts_with("validate-") => validate(&body, n, floor::lex),
+        (w, Some(body)) if w.starts_with("serde-validate-") => {
+            validate(&body, n, floor::serde_json)
+        }
         (_, Some(body)) => route(body, n),
         ("parse-text", None) => {
             let mut sum = 0usize;
@@ -189,6 +226,14 @@ fn baseline(body: String, n: u64) -> u64 {
     let mut sum = 0u64;
     for _ in 0..n {
         sum += baseline.route(black_box(&bytes)).len() as u64;
+    }
+    sum
+}
+
+fn validate(body: &str, n: u64, valid: floor::Check) -> u64 {
+    let mut sum = 0u64;
+    for _ in 0..n {
+        sum += u64::from(valid(black_box(body.as_bytes())));
     }
     sum
 }
