@@ -8,7 +8,7 @@
 //!
 //! - [`lex`]: the router's own lexer ([`wa_payload::lex::validate`]) after the UTF-8 check the
 //!   routing scan makes (simdutf8): the routing scan with everything but validation taken out.
-//! - [`serde_json`]: serde_json deserializing into [`IgnoredAny`], the validation a serde user
+//! - [`serde_json()`]: serde_json deserializing into [`IgnoredAny`], the validation a serde user
 //!   already has.
 //! - [`sonic`]: the same with sonic-rs, a JSON parser built on SIMD.
 //!
