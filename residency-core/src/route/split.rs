@@ -14,7 +14,7 @@
 //! split without copying one person's data into another region's body: that body is
 //! refused ([`RouteError::Inseparable`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use bytes::Bytes;
 use wa_payload::Slot;
@@ -22,6 +22,9 @@ use wa_payload::scan::{Container, ElementSpan, Position};
 
 use super::{RegionBody, RouteError, RoutedItem};
 use crate::region::Region;
+
+/// An element with the region of the item that decides whether it is kept ([`owner_pos`]).
+type Owned<'a> = (&'a ElementSpan, Option<usize>);
 
 /// One body per region, in the order of `regions`.
 ///
@@ -42,15 +45,30 @@ pub(super) fn split(
     for elements in arrays.values_mut() {
         elements.sort_by_key(|e| e.index);
     }
-    let region_at: HashMap<Position, usize> = items.iter().map(|i| (i.pos, i.region)).collect();
+    // The region of each element that is an item or rides with one, looked up once for
+    // all regions. Ordered maps: no hashing per lookup, and no hash to flood.
+    let region_at: BTreeMap<Position, usize> = items.iter().map(|i| (i.pos, i.region)).collect();
+    let arrays: Vec<(Container, Vec<Owned<'_>>)> = arrays
+        .into_iter()
+        .map(|(container, elements)| {
+            let owned = elements
+                .into_iter()
+                .map(|el| {
+                    let owner = owner_pos(container, el).and_then(|p| region_at.get(&p).copied());
+                    (el, owner)
+                })
+                .collect();
+            (container, owned)
+        })
+        .collect();
 
     let mut bodies = Vec::with_capacity(regions.len());
     for (r, region) in regions.iter().enumerate() {
         let keep = Keep::new(items, r);
         let mut cuts = Vec::new();
         for (container, elements) in &arrays {
-            prune(elements, &mut cuts, |el| {
-                keep.element(*container, el, |pos| region_at.get(pos) == Some(&r))
+            prune(elements, &mut cuts, |el, owner| {
+                keep.element(*container, el, owner == Some(r))
             });
         }
         cuts.sort_unstable();
@@ -64,24 +82,53 @@ pub(super) fn split(
     Ok(bodies)
 }
 
+/// The position of the item that decides whether `el` of `container` is kept: the element
+/// itself when it is an item, the item a contact rides with; `None` for the containers kept
+/// by what they hold ([`Keep`]).
+fn owner_pos(container: Container, el: &ElementSpan) -> Option<Position> {
+    let wa = |slot| Position {
+        entry: 0,
+        change: 0,
+        slot,
+        index: el.index,
+    };
+    match container {
+        Container::Items {
+            entry,
+            change,
+            slot,
+        } => Some(Position {
+            entry,
+            change,
+            slot,
+            index: el.index,
+        }),
+        Container::Contacts { .. } => el.rides_with,
+        Container::Messages { parent } => Some(wa(Slot::WaMessages { parent })),
+        Container::Keys { parent } => Some(wa(Slot::WaKeys { parent })),
+        Container::Participants { parent } => Some(wa(Slot::WaParticipants { parent })),
+        _ => None,
+    }
+}
+
 /// The containers holding an item of one region: which entries, changes, history chunks and
 /// threads, and WASender `data` elements to keep.
 struct Keep {
-    entries: HashSet<u32>,
-    changes: HashSet<(u32, u32)>,
-    chunks: HashSet<(u32, u32, u32)>,
-    threads: HashSet<(u32, u32, u32, u32)>,
-    data: HashSet<u32>,
+    entries: BTreeSet<u32>,
+    changes: BTreeSet<(u32, u32)>,
+    chunks: BTreeSet<(u32, u32, u32)>,
+    threads: BTreeSet<(u32, u32, u32, u32)>,
+    data: BTreeSet<u32>,
 }
 
 impl Keep {
     fn new(items: &[RoutedItem], r: usize) -> Self {
         let mut keep = Self {
-            entries: HashSet::new(),
-            changes: HashSet::new(),
-            chunks: HashSet::new(),
-            threads: HashSet::new(),
-            data: HashSet::new(),
+            entries: BTreeSet::new(),
+            changes: BTreeSet::new(),
+            chunks: BTreeSet::new(),
+            threads: BTreeSet::new(),
+            data: BTreeSet::new(),
         };
         for item in items.iter().filter(|i| i.region == r) {
             let Position {
@@ -110,35 +157,17 @@ impl Keep {
         keep
     }
 
-    /// Whether this region's body keeps `el` of `container`; `owns(pos)` tells whether the
-    /// item at `pos` is this region's.
-    fn element(
-        &self,
-        container: Container,
-        el: &ElementSpan,
-        owns: impl Fn(&Position) -> bool,
-    ) -> bool {
-        let at = |entry, change, slot| Position {
-            entry,
-            change,
-            slot,
-            index: el.index,
-        };
-        let wa = |slot| Position {
-            entry: 0,
-            change: 0,
-            slot,
-            index: el.index,
-        };
+    /// Whether this region's body keeps `el` of `container`; `owned` tells whether the item
+    /// that decides it ([`owner_pos`]) is this region's.
+    fn element(&self, container: Container, el: &ElementSpan, owned: bool) -> bool {
         match container {
             Container::Entries => self.entries.contains(&el.index),
             Container::Changes { entry } => self.changes.contains(&(entry, el.index)),
-            Container::Items {
-                entry,
-                change,
-                slot,
-            } => owns(&at(entry, change, slot)),
-            Container::Contacts { .. } => el.rides_with.as_ref().is_some_and(owns),
+            Container::Items { .. }
+            | Container::Contacts { .. }
+            | Container::Messages { .. }
+            | Container::Keys { .. }
+            | Container::Participants { .. } => owned,
             Container::History { entry, change } => {
                 self.chunks.contains(&(entry, change, el.index))
             }
@@ -148,9 +177,6 @@ impl Keep {
                 chunk,
             } => self.threads.contains(&(entry, change, chunk, el.index)),
             Container::Data => self.data.contains(&el.index),
-            Container::Messages { parent } => owns(&wa(Slot::WaMessages { parent })),
-            Container::Keys { parent } => owns(&wa(Slot::WaKeys { parent })),
-            Container::Participants { parent } => owns(&wa(Slot::WaParticipants { parent })),
             // A container this version does not know is kept whole: never cut blind.
             _ => true,
         }
@@ -210,13 +236,14 @@ fn check_separable(items: &[RoutedItem]) -> Result<(), RouteError> {
 
 /// Adds the cuts that remove the elements `keep` rejects from one array, each with one
 /// adjacent comma, so the rest stays valid JSON. An array left empty becomes `[]`.
+/// Each element comes with the region of its owner ([`owner_pos`]), passed on to `keep`.
 fn prune(
-    elems: &[&ElementSpan],
+    elems: &[Owned<'_>],
     cuts: &mut Vec<(usize, usize)>,
-    keep: impl Fn(&ElementSpan) -> bool,
+    keep: impl Fn(&ElementSpan, Option<usize>) -> bool,
 ) {
-    let kept: Vec<bool> = elems.iter().map(|e| keep(e)).collect();
-    let (Some(first), Some(last)) = (elems.first(), elems.last()) else {
+    let kept: Vec<bool> = elems.iter().map(|&(e, owner)| keep(e, owner)).collect();
+    let (Some((first, _)), Some((last, _))) = (elems.first(), elems.last()) else {
         return;
     };
     if !kept.contains(&true) {
@@ -225,7 +252,7 @@ fn prune(
     }
     let mut prev_kept_end: Option<usize> = None;
     let mut i = 0;
-    while let Some(elem) = elems.get(i) {
+    while let Some((elem, _)) = elems.get(i) {
         if kept.get(i) == Some(&true) {
             prev_kept_end = Some(elem.end);
             i += 1;
@@ -235,12 +262,12 @@ fn prune(
         while kept.get(i) == Some(&false) {
             i += 1;
         }
-        let run_end = elems.get(i - 1).map_or(run_start, |e| e.end);
+        let run_end = elems.get(i - 1).map_or(run_start, |(e, _)| e.end);
         match (prev_kept_end, elems.get(i)) {
             // `, dropped, dropped` after a kept element: cut from its end.
             (Some(prev_end), _) => cuts.push((prev_end, run_end)),
             // `dropped, dropped, ` before the first kept element: cut up to it.
-            (None, Some(next_kept)) => cuts.push((run_start, next_kept.start)),
+            (None, Some((next_kept, _))) => cuts.push((run_start, next_kept.start)),
             (None, None) => cuts.push((run_start, run_end)),
         }
     }
@@ -283,9 +310,9 @@ mod tests {
 
     fn cut(src: &str, spans: &[(usize, usize)], keep: &[u32]) -> String {
         let owned = elements(spans);
-        let refs: Vec<&ElementSpan> = owned.iter().collect();
+        let refs: Vec<Owned<'_>> = owned.iter().map(|e| (e, None)).collect();
         let mut cuts = Vec::new();
-        prune(&refs, &mut cuts, |el| keep.contains(&el.index));
+        prune(&refs, &mut cuts, |el, _| keep.contains(&el.index));
         cuts.sort_unstable();
         String::from_utf8(splice(src.as_bytes(), &cuts)).unwrap()
     }
