@@ -37,30 +37,18 @@ pub(super) fn split(
     regions: &[Region],
 ) -> Result<Vec<RegionBody>, RouteError> {
     check_separable(items)?;
-    // Each array's elements, in index order.
-    let mut arrays: BTreeMap<Container, Vec<&ElementSpan>> = BTreeMap::new();
-    for element in elements {
-        arrays.entry(element.container).or_default().push(element);
-    }
-    for elements in arrays.values_mut() {
-        elements.sort_by_key(|e| e.index);
-    }
     // The region of each element that is an item or rides with one, looked up once for
     // all regions. Ordered maps: no hashing per lookup, and no hash to flood.
     let region_at: BTreeMap<Position, usize> = items.iter().map(|i| (i.pos, i.region)).collect();
-    let arrays: Vec<(Container, Vec<Owned<'_>>)> = arrays
-        .into_iter()
-        .map(|(container, elements)| {
-            let owned = elements
-                .into_iter()
-                .map(|el| {
-                    let owner = owner_pos(container, el).and_then(|p| region_at.get(&p).copied());
-                    (el, owner)
-                })
-                .collect();
-            (container, owned)
-        })
-        .collect();
+    // Each array's elements with their owner's region, in index order.
+    let mut arrays: BTreeMap<Container, Vec<Owned<'_>>> = BTreeMap::new();
+    for el in elements {
+        let owner = owner_pos(el).and_then(|p| region_at.get(&p).copied());
+        arrays.entry(el.container).or_default().push((el, owner));
+    }
+    for elements in arrays.values_mut() {
+        elements.sort_by_key(|(e, _)| e.index);
+    }
 
     let mut bodies = Vec::with_capacity(regions.len());
     for (r, region) in regions.iter().enumerate() {
@@ -82,17 +70,17 @@ pub(super) fn split(
     Ok(bodies)
 }
 
-/// The position of the item that decides whether `el` of `container` is kept: the element
-/// itself when it is an item, the item a contact rides with; `None` for the containers kept
-/// by what they hold ([`Keep`]).
-fn owner_pos(container: Container, el: &ElementSpan) -> Option<Position> {
+/// The position of the item that decides whether `el` is kept: the element itself when it
+/// is an item, the item a contact rides with; `None` for the containers kept by what they
+/// hold ([`Keep`]).
+fn owner_pos(el: &ElementSpan) -> Option<Position> {
     let wa = |slot| Position {
         entry: 0,
         change: 0,
         slot,
         index: el.index,
     };
-    match container {
+    match el.container {
         Container::Items {
             entry,
             change,
