@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::lex::{Cursor, Token};
-use crate::{ItemKind, PayloadError, Role, Slot};
+use crate::lex::{Cursor, Error, Token};
+use crate::{ItemKind, Role, Slot};
 
 use super::fields::{Fields, Val, Want};
 use super::{Container, ElementSpan, Pending, Position, RawItem, Scanning, Text, element, revisit};
@@ -77,17 +77,14 @@ fn position(entry: u32, change: u32, slot: Slot, index: u32) -> Position {
 }
 
 /// `entry`, an array (checked by the caller).
-pub(super) fn entries(
-    c: &mut Cursor<'_>,
-    st: &mut Scanning<'_, '_>,
-) -> Result<(), Box<PayloadError>> {
+pub(super) fn entries(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
     st.push_key("entry");
     let r = c.array(|c, e| element(c, st, Container::Entries, e, |c, st| entry(c, st, e)));
     st.pop();
     r
 }
 
-fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), Box<PayloadError>> {
+fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), Error> {
     st.expect_object(c)?;
     let first = st.items().len();
     let mut waba: Option<Text> = None;
@@ -139,12 +136,7 @@ fn entry(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32) -> Result<(), Bo
     Ok(())
 }
 
-fn change(
-    c: &mut Cursor<'_>,
-    st: &mut Scanning<'_, '_>,
-    e: u32,
-    ci: u32,
-) -> Result<(), Box<PayloadError>> {
+fn change(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) -> Result<(), Error> {
     st.expect_object(c)?;
     let first = st.items().len();
     st.contacts().clear();
@@ -217,7 +209,7 @@ fn value(
     e: u32,
     ci: u32,
     phone_number_id: &mut Option<Text>,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     let mut seen = 0u16;
     c.object(|c, key| {
         let Some(i) = st.key_in(key, VALUE_KEYS) else {
@@ -260,7 +252,7 @@ fn item_array(
     e: u32,
     ci: u32,
     slot: Slot,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     let container = Container::Items {
         entry: e,
         change: ci,
@@ -280,7 +272,7 @@ fn cloud_item(
     c: &mut Cursor<'_>,
     st: &mut Scanning<'_, '_>,
     pos: Position,
-) -> Result<RawItem, Box<PayloadError>> {
+) -> Result<RawItem, Error> {
     let text = Val::text;
     Ok(match pos.slot {
         Slot::Messages | Slot::Echoes => {
@@ -351,12 +343,7 @@ fn cloud_item(
 /// `value.history`: chunks of threads of messages. A history message is routed by its
 /// thread's user (the thread `id`), whoever sent it; a thread without messages is still
 /// that user's contact.
-fn history(
-    c: &mut Cursor<'_>,
-    st: &mut Scanning<'_, '_>,
-    e: u32,
-    ci: u32,
-) -> Result<(), Box<PayloadError>> {
+fn history(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) -> Result<(), Error> {
     let chunks = Container::History {
         entry: e,
         change: ci,
@@ -403,7 +390,7 @@ fn thread(
     ci: u32,
     chunk: u32,
     t: u32,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     st.expect_object(c)?;
     let first = st.items().len();
     let slot = Slot::History { chunk, thread: t };
@@ -472,12 +459,7 @@ fn thread(
 }
 
 /// `value.state_sync`: the business app's contact book; each entry is its contact's item.
-fn state_sync(
-    c: &mut Cursor<'_>,
-    st: &mut Scanning<'_, '_>,
-    e: u32,
-    ci: u32,
-) -> Result<(), Box<PayloadError>> {
+fn state_sync(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, e: u32, ci: u32) -> Result<(), Error> {
     let container = Container::Items {
         entry: e,
         change: ci,
@@ -508,7 +490,7 @@ fn state_sync(
 }
 
 /// `value.contacts`: collected here, matched with the change's items once it is read.
-fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Box<PayloadError>> {
+fn contacts(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
     c.array(|c, k| {
         st.push_index(k);
         st.expect_object(c)?;
@@ -542,7 +524,7 @@ fn match_contacts(
     e: u32,
     ci: u32,
     first: usize,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     let pending = std::mem::take(st.contacts());
     if pending.is_empty() {
         *st.contacts() = pending;
@@ -756,7 +738,7 @@ fn check_pair(
     ci: u32,
     p: &Pending,
     j: usize,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     let Some(item) = st.items().get(j) else {
         return Ok(());
     };

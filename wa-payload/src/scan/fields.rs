@@ -1,8 +1,7 @@
 //! Reading the routing fields of one object: each listed key once, with the JSON kind the
 //! rules need; everything else is skipped (and validated).
 
-use crate::PayloadError;
-use crate::lex::{Cursor, Span, Token};
+use crate::lex::{Cursor, Error, Span, Token};
 
 use super::{Scanning, Text};
 
@@ -75,7 +74,7 @@ impl Scanning<'_, '_> {
         &mut self,
         c: &mut Cursor<'_>,
         fields: &Fields<N>,
-    ) -> Result<[Option<Val>; N], Box<PayloadError>> {
+    ) -> Result<[Option<Val>; N], Error> {
         let mut found: [Option<Val>; N] = [None; N];
         let mut seen = 0u64;
         c.object(|c, key| {

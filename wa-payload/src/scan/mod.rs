@@ -33,7 +33,7 @@ mod wasender;
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::lex::{Cursor, Span, Token, line_column};
+use crate::lex::{Cursor, Error, Span, Token, line_column};
 use crate::{Business, Item, ItemKind, Limits, Party, PayloadError, Provider, Role, Slot};
 
 /// A string of the body: a span of the input, or a decoded copy when it had escapes.
@@ -255,7 +255,7 @@ impl Scanner {
         body: &'b [u8],
         limits: &Limits,
         record: bool,
-    ) -> Result<Scan<'s, 'b>, Box<PayloadError>> {
+    ) -> Result<Scan<'s, 'b>, Error> {
         self.out.clear();
         self.out.record = record;
         if body.len() > limits.max_body_bytes {
@@ -478,7 +478,7 @@ pub(crate) struct Scanning<'b, 'o> {
 impl Scanning<'_, '_> {
     /// Turns a span into a [`Text`], decoding (and copying) it only if it has escapes.
     #[inline]
-    pub(crate) fn text(&mut self, span: Span) -> Result<Text, Box<PayloadError>> {
+    pub(crate) fn text(&mut self, span: Span) -> Result<Text, Error> {
         if !span.is_escaped() {
             return Ok(Text::Raw(to_u32(span.start()), to_u32(span.end())));
         }
@@ -487,7 +487,7 @@ impl Scanning<'_, '_> {
 
     /// [`text`](Self::text) of a span with escapes.
     #[inline(never)]
-    fn decoded(&mut self, span: Span) -> Result<Text, Box<PayloadError>> {
+    fn decoded(&mut self, span: Span) -> Result<Text, Error> {
         // The cursor validated the escapes, so decoding cannot fail.
         let s = span
             .decode(self.bytes)
@@ -543,13 +543,13 @@ impl Scanning<'_, '_> {
 
     /// Adds an item, refusing the body once it holds more than the item limit (contacts that
     /// wait for their item count too).
-    pub(crate) fn push_item(&mut self, item: RawItem) -> Result<(), Box<PayloadError>> {
+    pub(crate) fn push_item(&mut self, item: RawItem) -> Result<(), Error> {
         self.check_room(1)?;
         self.out.items.push(item);
         Ok(())
     }
 
-    pub(crate) fn check_room(&self, more: usize) -> Result<(), Box<PayloadError>> {
+    pub(crate) fn check_room(&self, more: usize) -> Result<(), Error> {
         if self.out.items.len() + self.out.contacts.len() + more > self.max_items {
             return Err(Box::new(PayloadError::TooManyItems {
                 limit: self.max_items,
@@ -578,12 +578,7 @@ impl Scanning<'_, '_> {
         self.out.layout.push(element);
     }
 
-    pub(crate) fn wrong_type(
-        &self,
-        c: &Cursor<'_>,
-        field: &str,
-        expected: &str,
-    ) -> Box<PayloadError> {
+    pub(crate) fn wrong_type(&self, c: &Cursor<'_>, field: &str, expected: &str) -> Error {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::WrongType {
             path: self.out.path.format(Some(field)),
@@ -594,7 +589,7 @@ impl Scanning<'_, '_> {
     }
 
     /// Checks that the value at the cursor is an object (a syntax error when it is no value).
-    pub(crate) fn expect_object(&self, c: &mut Cursor<'_>) -> Result<(), Box<PayloadError>> {
+    pub(crate) fn expect_object(&self, c: &mut Cursor<'_>) -> Result<(), Error> {
         match c.peek_token() {
             Some(Token::Object) => Ok(()),
             Some(_) => Err(self.wrong_element(c, "an object")),
@@ -603,7 +598,7 @@ impl Scanning<'_, '_> {
     }
 
     /// The object at the current path is not of the kind the rules need.
-    pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> Box<PayloadError> {
+    pub(crate) fn wrong_element(&self, c: &Cursor<'_>, expected: &str) -> Error {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::WrongType {
             path: self.out.path.format(None),
@@ -613,7 +608,7 @@ impl Scanning<'_, '_> {
         })
     }
 
-    pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> Box<PayloadError> {
+    pub(crate) fn duplicate(&self, c: &Cursor<'_>, field: &str) -> Error {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::DuplicateField {
             path: self.out.path.format(Some(field)),
@@ -622,7 +617,7 @@ impl Scanning<'_, '_> {
         })
     }
 
-    pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> Box<PayloadError> {
+    pub(crate) fn missing(&self, c: &Cursor<'_>, field: &str) -> Error {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::MissingField {
             path: self.out.path.format(Some(field)),
@@ -633,12 +628,7 @@ impl Scanning<'_, '_> {
 
     /// Two fields (paths relative to the current object, or absolute when they start with
     /// the root) name different parties.
-    pub(crate) fn conflict(
-        &self,
-        c: &Cursor<'_>,
-        first: String,
-        second: String,
-    ) -> Box<PayloadError> {
+    pub(crate) fn conflict(&self, c: &Cursor<'_>, first: String, second: String) -> Error {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::ConflictingParty {
             first,
@@ -652,7 +642,7 @@ impl Scanning<'_, '_> {
         self.out.path.format(Some(leaf))
     }
 
-    pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> Box<PayloadError> {
+    pub(crate) fn ambiguous_record(&self, c: &Cursor<'_>) -> Error {
         let (line, column) = line_column(self.bytes, c.pos());
         Box::new(PayloadError::AmbiguousRecord {
             path: self.out.path.format(None),
@@ -669,8 +659,8 @@ pub(crate) fn element(
     st: &mut Scanning<'_, '_>,
     container: Container,
     index: u32,
-    f: impl FnOnce(&mut Cursor<'_>, &mut Scanning<'_, '_>) -> Result<(), Box<PayloadError>>,
-) -> Result<(), Box<PayloadError>> {
+    f: impl FnOnce(&mut Cursor<'_>, &mut Scanning<'_, '_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     st.push_index(index);
     if !st.recording() {
         let r = f(c, st);
@@ -698,8 +688,8 @@ pub(crate) fn revisit<T>(
     c: &mut Cursor<'_>,
     at: usize,
     depth: usize,
-    f: impl FnOnce(&mut Cursor<'_>) -> Result<T, Box<PayloadError>>,
-) -> Result<T, Box<PayloadError>> {
+    f: impl FnOnce(&mut Cursor<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
     let end = c.pos();
     c.seek(at, depth + 1);
     let r = f(c);
@@ -709,7 +699,7 @@ pub(crate) fn revisit<T>(
 
 /// Checks that the body is an object: an empty body or another JSON value is
 /// [`PayloadError::NotAnObject`] (a value that is not even JSON is a syntax error).
-fn root_object(c: &mut Cursor<'_>) -> Result<(), Box<PayloadError>> {
+fn root_object(c: &mut Cursor<'_>) -> Result<(), Error> {
     match c.peek_token() {
         Some(Token::Object) => Ok(()),
         Some(_) => {
@@ -733,7 +723,7 @@ struct RootKeys {
     data: Option<(usize, Token)>,
 }
 
-fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Box<PayloadError>> {
+fn root(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>) -> Result<(), Error> {
     root_object(c)?;
     const KEYS: [&str; 4] = ["entry", "object", "event", "data"];
     let mut keys = RootKeys::default();
@@ -832,7 +822,7 @@ pub(crate) fn detect(body: &[u8], max_depth: usize) -> Result<Provider, PayloadE
     detect_boxed(body, max_depth).map_err(|e| *e)
 }
 
-fn detect_boxed(body: &[u8], max_depth: usize) -> Result<Provider, Box<PayloadError>> {
+fn detect_boxed(body: &[u8], max_depth: usize) -> Result<Provider, Error> {
     let mut c = Cursor::new(body, max_depth);
     root_object(&mut c)?;
     let (mut cloud, mut wasender) = (false, false);
@@ -854,7 +844,7 @@ fn detect_boxed(body: &[u8], max_depth: usize) -> Result<Provider, Box<PayloadEr
 }
 
 /// The body as text: SIMD-validated, with std's exact error offset on failure.
-fn utf8(body: &[u8]) -> Result<&str, Box<PayloadError>> {
+fn utf8(body: &[u8]) -> Result<&str, Error> {
     match simdutf8::basic::from_utf8(body) {
         Ok(text) => Ok(text),
         Err(_) => std::str::from_utf8(body).map_err(|e| {

@@ -2,9 +2,9 @@
 //! whatever the event says.
 
 use crate::address::Address;
-use crate::lex::{Cursor, Token};
+use crate::lex::{Cursor, Error, Token};
 use crate::wasender::EventFamily;
-use crate::{ItemKind, PayloadError, Role, Slot};
+use crate::{ItemKind, Role, Slot};
 
 use super::fields::{Fields, Val, Want};
 use super::{Container, Position, RawItem, Scanning, Text, element, revisit};
@@ -103,7 +103,7 @@ pub(super) fn event(
     st: &mut Scanning<'_, '_>,
     event: Text,
     data: Option<(usize, Token)>,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     // Message events are about a person even when a record has no key: such a record is a
     // sender without identity (routed to the default region, with the reason), not the
     // business.
@@ -143,7 +143,7 @@ fn value(
     st: &mut Scanning<'_, '_>,
     at: Where,
     person_default: bool,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     let before = st.items().len();
     match c.peek_token() {
         Some(Token::Object) => object(c, st, at, person_default)?,
@@ -193,7 +193,7 @@ fn object(
     st: &mut Scanning<'_, '_>,
     at: Where,
     person_default: bool,
-) -> Result<(), Box<PayloadError>> {
+) -> Result<(), Error> {
     let depth = c.depth();
     let start = {
         c.ws();
@@ -346,7 +346,7 @@ impl Identity {
         st: &mut Scanning<'_, '_>,
         name: &'static str,
         t: Text,
-    ) -> Result<(), Box<PayloadError>> {
+    ) -> Result<(), Error> {
         let value = st.get(t);
         match Address::parse(value) {
             Address::Phone(p) => {
@@ -397,11 +397,7 @@ impl Identity {
 }
 
 /// A message key (the object at the cursor): id, role, phone and LID.
-fn message_key(
-    c: &mut Cursor<'_>,
-    st: &mut Scanning<'_, '_>,
-    at: Where,
-) -> Result<(), Box<PayloadError>> {
+fn message_key(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, at: Where) -> Result<(), Error> {
     let [
         id,
         from_me,
@@ -454,7 +450,7 @@ fn call_item(
     st: &mut Scanning<'_, '_>,
     at: Where,
     fields: [(&'static str, Option<Val>); 2],
-) -> Result<RawItem, Box<PayloadError>> {
+) -> Result<RawItem, Error> {
     let mut identity = Identity::default();
     for (name, v) in fields {
         if let Some(t) = Val::text(v) {
@@ -468,11 +464,7 @@ fn call_item(
 
 /// One element of `participants`: a JID or phone string, or an object with `id`,
 /// `phoneNumber` and `lid`.
-fn participant(
-    c: &mut Cursor<'_>,
-    st: &mut Scanning<'_, '_>,
-    at: Where,
-) -> Result<(), Box<PayloadError>> {
+fn participant(c: &mut Cursor<'_>, st: &mut Scanning<'_, '_>, at: Where) -> Result<(), Error> {
     let mut item = RawItem::new(ItemKind::Event, Role::Participant, at.position());
     match c.peek_token() {
         Some(Token::String) => {
